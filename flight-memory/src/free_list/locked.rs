@@ -1,0 +1,75 @@
+//! The head for targets without compare-and-swap (or with feature `critical-section`): plain words guarded by a
+//! critical section, which on a single core masks interrupts for a few instructions.
+
+use core::cell::Cell;
+
+use critical_section::Mutex;
+
+use super::{FIRST_INDEX_CODE, Link, decode, encode};
+use crate::sync::Ordering;
+
+pub(super) const MAX_CAPACITY: u32 = u32::MAX - FIRST_INDEX_CODE;
+
+#[derive(Clone, Copy, Debug)]
+struct State {
+    /// The link code of the first free block, or the end of the list.
+    head: u32,
+    /// Blocks at or above this index have never been handed out.
+    watermark: u32,
+}
+
+#[derive(Debug)]
+pub(super) struct Head {
+    state: Mutex<Cell<State>>,
+}
+
+impl Head {
+    pub(super) const fn new() -> Self {
+        Head {
+            state: Mutex::new(Cell::new(State {
+                head: 0,
+                watermark: 0,
+            })),
+        }
+    }
+
+    #[inline]
+    pub(super) fn watermark(&self) -> u32 {
+        critical_section::with(|cs| self.state.borrow(cs).get().watermark)
+    }
+
+    #[inline]
+    pub(super) fn pop(&self, links: &[Link], capacity: u32) -> Option<u32> {
+        critical_section::with(|cs| {
+            let cell = self.state.borrow(cs);
+            let mut state = cell.get();
+            let index = match decode(state.head) {
+                Some(index) => {
+                    state.head = links.get(index as usize)?.0.load(Ordering::Relaxed);
+                    index
+                }
+                None if state.watermark < capacity => {
+                    state.watermark += 1;
+                    state.watermark - 1
+                }
+                None => return None,
+            };
+            cell.set(state);
+            Some(index)
+        })
+    }
+
+    #[inline]
+    pub(super) fn push(&self, links: &[Link], index: u32) {
+        let Some(link) = links.get(index as usize) else {
+            return;
+        };
+        critical_section::with(|cs| {
+            let cell = self.state.borrow(cs);
+            let mut state = cell.get();
+            link.0.store(state.head, Ordering::Relaxed);
+            state.head = encode(index);
+            cell.set(state);
+        });
+    }
+}
