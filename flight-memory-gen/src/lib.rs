@@ -1,4 +1,65 @@
-//! The memory.toml model, validation, layout and code generation for
-//! [`flight-memory`](https://docs.rs/flight-memory).
+//! The memory.toml model, validation, layout and reports of [`flight-memory`](https://docs.rs/flight-memory).
 //!
-//! This crate is being built; see the workspace README for its plan.
+//! A memory plan goes through four stages, each a plain function over the previous one's output; the model is
+//! built once and never changed afterwards:
+//!
+//! 1. **parse** — the TOML text into the [`model`] (every key of every table, with spans);
+//! 2. **validate** — names, references, duplicates, ranges, alignments, bins, `type` paths;
+//! 3. **layout** — every item's offset, padding, storage and metadata in its region, per platform
+//!    ([`layout`]); this is the one computation of sizes;
+//! 4. **budget** — items larger than their region, regions over their size, regions over the platform budget.
+//!
+//! Every error of a file is reported in one run (after a TOML syntax error, only the syntax errors), each
+//! with its file, line and column, a snippet, and a hint that says how to fix it.
+//!
+//! [`check_str`] and [`check_file`] run the stages and return a [`Checked`] plan, which is what code
+//! generation and the `flight-memory-macros` crate read; [`Analysis`] keeps the layout even when the plan does
+//! not fit (for reports). The [`report`] module renders layouts as text, JSON or SVG, as the
+//! `flight-memory-gen` command-line tool does.
+//!
+//! ```
+//! let text = r#"
+//! [platform]
+//! name = "cubesat-obc"
+//! budget = "64 KiB"
+//!
+//! [regions.sram]
+//! size = "64 KiB"
+//!
+//! [pools.telemetry_packet]
+//! region = "sram"
+//! block_size = 256
+//! count = 512   # 128 KiB: does not fit
+//! "#;
+//! let errors = flight_memory_gen::check_str("memory.toml", text).unwrap_err();
+//! let rendered = errors.to_string();
+//! assert!(rendered.contains("pool `telemetry_packet` needs"));
+//! assert!(rendered.contains("memory.toml:9:8"));
+//! ```
+//!
+//! The syntax of memory.toml, including several platforms in one file, is described in this crate's
+//! README.
+
+#![deny(missing_docs)]
+
+mod budget;
+mod check;
+mod diagnostic;
+pub mod layout;
+pub mod metadata;
+pub mod model;
+pub mod naming;
+mod parse;
+pub mod report;
+pub mod size;
+mod source;
+mod validate;
+
+pub use check::{Analysis, CheckError, Checked, ReadError, check_file, check_str};
+
+/// The README's Rust examples, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+pub use diagnostic::{Diagnostic, Diagnostics, Label, Stage};
+pub use source::{Location, SourceFile, Span};

@@ -1,0 +1,184 @@
+//! `flight-memory-gen`: check a memory.toml file and report its layout.
+//!
+//! Exit status: 0 when the file is fine, 1 when it has errors (printed on stderr), 2 for usage errors and
+//! files that cannot be read.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use flight_memory_gen::layout::PlatformLayout;
+use flight_memory_gen::size::display_size;
+use flight_memory_gen::{Analysis, report};
+
+/// Check memory.toml plans and show their layout.
+#[derive(Parser)]
+#[command(name = "flight-memory-gen", version, about)]
+struct Cli {
+    /// When to colour diagnostics.
+    #[arg(long, value_enum, default_value_t = Colour::Auto, global = true)]
+    color: Colour,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check FILE for every platform; print every error with its location and a hint.
+    Check {
+        /// The memory.toml file.
+        file: PathBuf,
+    },
+    /// Show how FILE's items fit their regions: a table, JSON for CI, or an SVG memory map.
+    Report {
+        /// The memory.toml file.
+        file: PathBuf,
+        /// Report only this platform (default: every platform).
+        #[arg(long, short)]
+        platform: Option<String>,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// Per-region tables with fill bars.
+    Text,
+    /// JSON (shape documented in the README).
+    Json,
+    /// An SVG memory map.
+    Svg,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Colour {
+    /// Colour when stderr is a terminal.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// Exit statuses.
+const CONFIG_ERRORS: u8 = 1;
+const USAGE_OR_IO: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check { file } => check(&file, cli.color),
+        Command::Report {
+            file,
+            platform,
+            format,
+        } => report(&file, platform.as_deref(), format, cli.color),
+    }
+}
+
+fn load(file: &PathBuf) -> Result<Analysis, ExitCode> {
+    Analysis::of_file(file).map_err(|error| {
+        eprintln!("error: {error}");
+        ExitCode::from(USAGE_OR_IO)
+    })
+}
+
+fn print_errors(analysis: &Analysis, colour: Colour) {
+    let colour = match colour {
+        Colour::Always => true,
+        Colour::Never => false,
+        Colour::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(analysis.errors().render(colour).as_bytes());
+    let _ = stderr.flush();
+}
+
+fn check(file: &PathBuf, colour: Colour) -> ExitCode {
+    let analysis = match load(file) {
+        Ok(analysis) => analysis,
+        Err(code) => return code,
+    };
+    if analysis.has_errors() {
+        print_errors(&analysis, colour);
+        return ExitCode::from(CONFIG_ERRORS);
+    }
+    let layouts = analysis.layouts();
+    println!(
+        "{}: ok, {} platform{} checked",
+        file.display(),
+        layouts.len(),
+        if layouts.len() == 1 { "" } else { "s" }
+    );
+    for layout in layouts {
+        println!("  {}", summary(layout));
+    }
+    ExitCode::SUCCESS
+}
+
+fn summary(layout: &PlatformLayout) -> String {
+    let used = layout.used();
+    let exact = if used.is_exact() {
+        ""
+    } else {
+        " + sizes of `type` pools"
+    };
+    format!(
+        "{}: regions {} of budget {}, items use {}{exact}",
+        layout.platform.value,
+        layout.regions_size().map_or("?".to_string(), display_size),
+        display_size(layout.budget.value),
+        display_size(used.bytes)
+    )
+}
+
+fn report(file: &PathBuf, platform: Option<&str>, format: Format, colour: Colour) -> ExitCode {
+    let analysis = match load(file) {
+        Ok(analysis) => analysis,
+        Err(code) => return code,
+    };
+    if !analysis.model_is_complete() {
+        print_errors(&analysis, colour);
+        return ExitCode::from(CONFIG_ERRORS);
+    }
+    let layouts: Vec<&PlatformLayout> = match platform {
+        None => analysis.layouts().iter().collect(),
+        Some(name) => match analysis.layouts().iter().find(|l| l.platform.value == name) {
+            Some(layout) => vec![layout],
+            None => {
+                let names: Vec<&str> = analysis
+                    .layouts()
+                    .iter()
+                    .map(|l| l.platform.value.as_str())
+                    .collect();
+                eprintln!(
+                    "error: {} has no platform `{name}`; its platforms are {}",
+                    file.display(),
+                    flight_memory_gen::naming::list_names(names)
+                );
+                return ExitCode::from(USAGE_OR_IO);
+            }
+        },
+    };
+    let output = match format {
+        Format::Text => report::text(&layouts),
+        Format::Json => report::json(&layouts, &analysis.errors()),
+        Format::Svg => report::svg(&layouts),
+    };
+    let mut stdout = std::io::stdout().lock();
+    if stdout
+        .write_all(output.as_bytes())
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
+        return ExitCode::from(USAGE_OR_IO);
+    }
+    if analysis.has_errors() {
+        print_errors(&analysis, colour);
+        return ExitCode::from(CONFIG_ERRORS);
+    }
+    ExitCode::SUCCESS
+}

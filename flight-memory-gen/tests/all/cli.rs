@@ -1,0 +1,192 @@
+//! The `flight-memory-gen` binary: exit codes (0 ok, 1 config errors, 2 usage or I/O errors) and output.
+
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flight-memory-gen"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const GOOD: &str = "tests/good/two_platforms.toml";
+const BAD: &str = "tests/catalogue/many_errors.toml";
+const OVER: &str = "tests/catalogue/region_over_size.toml";
+
+#[test]
+fn check_good_file_exits_0_and_lists_every_platform() {
+    let o = run(&["check", GOOD]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("ok, 2 platforms checked"), "{out}");
+    assert!(
+        out.contains("flight:") && out.contains("ground-sim:"),
+        "{out}"
+    );
+    assert!(stderr(&o).is_empty());
+}
+
+#[test]
+fn check_bad_file_exits_1_with_every_error_on_stderr() {
+    let o = run(&["check", BAD]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert_eq!(
+        err,
+        std::fs::read_to_string("tests/catalogue/many_errors.stderr").expect("expectation")
+    );
+    assert!(
+        err.contains("--> tests/catalogue/many_errors.toml:4:14"),
+        "{err}"
+    );
+    assert!(stdout(&o).is_empty());
+}
+
+#[test]
+fn check_without_colour_when_not_a_terminal_and_with_it_on_request() {
+    let plain = run(&["check", BAD]);
+    assert!(!stderr(&plain).contains('\u{1b}'));
+    let coloured = run(&["--color", "always", "check", BAD]);
+    assert_eq!(coloured.status.code(), Some(1));
+    assert!(stderr(&coloured).contains('\u{1b}'));
+}
+
+#[test]
+fn missing_file_exits_2_naming_it() {
+    let o = run(&["check", "tests/no/such/memory.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("cannot read `tests/no/such/memory.toml`"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["report", "tests"]);
+    assert_eq!(o.status.code(), Some(2), "a directory is not a file");
+}
+
+#[test]
+fn non_utf8_file_exits_1_naming_it() {
+    let o = run(&["check", "tests/catalogue/not_utf8.toml"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("`tests/catalogue/not_utf8.toml` is not UTF-8"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(run(&[]).status.code(), Some(2));
+    assert_eq!(run(&["check"]).status.code(), Some(2));
+    assert_eq!(run(&["frobnicate", GOOD]).status.code(), Some(2));
+    assert_eq!(
+        run(&["report", GOOD, "--format", "pdf"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(run(&["--help"]).status.code(), Some(0));
+}
+
+#[test]
+fn report_text_shows_regions_items_and_fill_bars() {
+    let o = run(&["report", GOOD, "--platform", "flight"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("platform `flight`"), "{out}");
+    assert!(
+        !out.contains("ground-sim"),
+        "only the selected platform: {out}"
+    );
+    assert!(out.contains("[#"), "{out}");
+    assert!(out.contains("comm (buffer manager"), "{out}");
+    assert!(out.contains("size_of::<crate::tlm::Packet>()"), "{out}");
+}
+
+#[test]
+fn report_json_is_parseable_and_has_the_documented_shape() {
+    let o = run(&["report", GOOD, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("valid JSON");
+    assert_eq!(json["version"], 1);
+    assert_eq!(json["ok"], true);
+    assert_eq!(json["platforms"].as_array().map(Vec::len), Some(2));
+    let sram = &json["platforms"][0]["regions"][0];
+    assert_eq!(sram["name"], "sram");
+    assert_eq!(sram["size"], 384 * 1024);
+    assert_eq!(sram["exact"], false);
+    assert_eq!(sram["type_terms"][0]["type"], "crate::tlm::Packet");
+    let comm = &sram["items"][0];
+    assert_eq!(comm["kind"], "buffer_manager");
+    assert_eq!(comm["bins"].as_array().map(Vec::len), Some(3));
+    for key in [
+        "offset",
+        "padding",
+        "storage",
+        "metadata",
+        "footprint",
+        "align",
+    ] {
+        assert!(comm[key].is_u64(), "{key}");
+    }
+}
+
+#[test]
+fn report_over_budget_still_draws_the_map_in_red_and_exits_1() {
+    let o = run(&["report", OVER, "--format", "svg"]);
+    assert_eq!(o.status.code(), Some(1));
+    let svg = stdout(&o);
+    assert!(
+        svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+        "{svg}"
+    );
+    assert!(svg.contains("#d62728"), "over-size drawn in red");
+    assert!(svg.contains("over by"), "{svg}");
+    assert!(svg.contains(">telemetry_packet<"), "items labelled: {svg}");
+    assert!(
+        stderr(&o).contains("region `dtcm` is over its size"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = run(&["report", OVER, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("valid JSON");
+    assert_eq!(json["ok"], false);
+    assert_eq!(json["errors"][0]["line"], 10);
+    assert_eq!(json["platforms"][0]["regions"][1]["over"], true);
+}
+
+#[test]
+fn report_of_a_broken_file_prints_only_the_errors() {
+    let o = run(&["report", BAD]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).is_empty());
+    assert!(stderr(&o).contains("unknown region `srma`"));
+}
+
+#[test]
+fn report_unknown_platform_exits_2_listing_the_platforms() {
+    let o = run(&["report", GOOD, "--platform", "mars"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("`flight` and `ground-sim`"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn there_is_no_generate_command_yet() {
+    assert_eq!(
+        run(&["generate", GOOD, "-o", "out.rs"]).status.code(),
+        Some(2)
+    );
+}
