@@ -16,12 +16,12 @@ use crate::{AllocError, AllocationStrategy, FreeError, StatsSnapshot};
 /// static POOL: MemoryPool<64, 4> = MemoryPool::new();
 ///
 /// let allocator: &'static dyn Allocator = &POOL;
-/// let block = allocator.allocate(48, 8)?;
+/// let block = allocator.allocate(48, 8).expect("the pool has free blocks");
 /// assert_eq!(allocator.used_memory(), 64);
-/// allocator.deallocate(block, 48)?;
+/// assert_eq!(allocator.deallocate(block, 48), Ok(()));
+/// assert_eq!(allocator.deallocate(block, 48), Err(flight_memory::FreeError::NotAllocated));
 /// assert_eq!(allocator.strategy(), AllocationStrategy::Pool);
 /// assert_eq!(allocator.stats().allocations, 1);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub trait Allocator {
     /// Allocates `size` bytes aligned to `align` (a power of two).

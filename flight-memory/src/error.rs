@@ -91,7 +91,8 @@ pub enum FreeError {
         /// Bytes from the start of the block that contains the pointer.
         offset: usize,
     },
-    /// The block is not currently allocated: it was freed twice, or never handed out.
+    /// The block is not allocated to a raw pointer: it was freed twice, never handed out, or is still owned by
+    /// a handle (`PoolBlock`, `PoolBox`, `Buffer`), which gives it back when dropped.
     NotAllocated,
     /// A stack allocation or marker was released while a newer one is still live.
     OutOfOrder,
@@ -130,7 +131,7 @@ impl core::fmt::Display for FreeError {
                 write!(f, "pointer is {offset} bytes into a block, not at its start")
             }
             FreeError::NotAllocated => {
-                f.write_str("block is not allocated: freed twice, or never handed out")
+                f.write_str("block is not allocated to a raw pointer: freed twice, never handed out, or still owned by a handle")
             }
             FreeError::OutOfOrder => f.write_str(
                 "freed out of order: a newer stack allocation or marker is still live; free that first",

@@ -7,8 +7,9 @@
 //! * a `watermark`: blocks at or above it have never been handed out. A new list is all zeroes, so a `static`
 //!   that holds one lives in `.bss` and start-up does no O(n) work to thread the blocks together;
 //! * a LIFO `head` of blocks given back, linked through one [`Link`] per block (4 bytes of metadata a block,
-//!   kept outside the block). A link also records whether its block is allocated, so a double free or a free of
-//!   a block never handed out is refused instead of corrupting the list.
+//!   kept outside the block). A link also records whether its block is allocated, and whether to a raw pointer
+//!   or to an owning handle, so a double free, a free of a block never handed out, or a raw free of a block a
+//!   handle owns is refused instead of corrupting the list.
 //!
 //! Because freed blocks are reused before new ones, a block is taken from the watermark only when every block
 //! below it is in use: the watermark is the high-water mark of blocks in use.
@@ -19,7 +20,7 @@
 //! |---------------------------------|----------------------------------------------|------------|
 //! | 64-bit compare-and-swap         | 32-bit index + 32-bit ABA tag in an `AtomicU64` | lock-free |
 //! | 32-bit compare-and-swap only    | 16-bit index + 16-bit ABA tag in an `AtomicU32` | lock-free, ≤ 65,533 blocks |
-//! | no compare-and-swap, or feature `critical-section` | plain words inside `critical_section::with` | blocking, interrupt safe |
+//! | no compare-and-swap (or `--cfg flight_memory_critical_section`, for tests) | plain words inside `critical_section::with` | blocking, interrupt safe |
 //!
 //! The tag is incremented by every change of the head, so a thread that was preempted between reading the head
 //! and swapping it fails its swap unless the tag wrapped all the way around in the meantime (2³² changes for the
@@ -28,10 +29,12 @@
 use crate::FreeError;
 use crate::sync::{AtomicU32, Ordering, const_fn_unless_loom};
 
-/// A link value: `0` ends the list, `1` marks an allocated block, `k + 2` points at block `k`. Zero is the end so
-/// that zeroed memory is a valid empty state.
+/// A link value: `0` ends the list, `1` marks a block allocated to a raw pointer, `u32::MAX` a block held by an
+/// owning handle, and `k + 2` points at block `k`. Zero is the end so that zeroed memory is a valid empty state.
+/// [`MAX_CAPACITY`] keeps `k + 2` below `u32::MAX` on every target.
 const END: u32 = 0;
 const ALLOCATED: u32 = 1;
+const HELD: u32 = u32::MAX;
 const FIRST_INDEX_CODE: u32 = 2;
 
 #[inline]
@@ -41,10 +44,7 @@ const fn encode(index: u32) -> u32 {
 
 #[inline]
 const fn decode(code: u32) -> Option<u32> {
-    match code.checked_sub(FIRST_INDEX_CODE) {
-        Some(index) => Some(index),
-        None => None,
-    }
+    code.checked_sub(FIRST_INDEX_CODE)
 }
 
 /// The per-block metadata of a free list: where the next free block is, or that this one is allocated.
@@ -66,7 +66,7 @@ impl Link {
     all(
         target_has_atomic = "64",
         not(flight_memory_tagged32),
-        not(feature = "critical-section")
+        not(flight_memory_critical_section)
     ),
     path = "free_list/tagged64.rs"
 )]
@@ -74,12 +74,12 @@ impl Link {
     all(
         any(not(target_has_atomic = "64"), flight_memory_tagged32),
         target_has_atomic = "32",
-        not(feature = "critical-section")
+        not(flight_memory_critical_section)
     ),
     path = "free_list/tagged32.rs"
 )]
 #[cfg_attr(
-    any(feature = "critical-section", not(target_has_atomic = "32")),
+    any(flight_memory_critical_section, not(target_has_atomic = "32")),
     path = "free_list/locked.rs"
 )]
 mod head;
@@ -87,28 +87,34 @@ mod head;
 /// The largest number of blocks one free list can manage on this target.
 pub(crate) const MAX_CAPACITY: u32 = head::MAX_CAPACITY;
 
-/// A free list of `capacity` block indices. See the module documentation.
-#[derive(Debug)]
-pub(crate) struct FreeList {
-    head: head::Head,
-    capacity: u32,
+/// How many blocks `links` describe, never more than [`MAX_CAPACITY`], so every index handed out has a link code.
+#[inline]
+fn capacity_of(links: &[Link]) -> u32 {
+    if links.len() > MAX_CAPACITY as usize {
+        MAX_CAPACITY
+    } else {
+        links.len() as u32
+    }
 }
 
-impl FreeList {
-    const_fn_unless_loom! {
-        /// A list of `capacity` blocks, none handed out yet; `None` if `capacity` exceeds [`MAX_CAPACITY`].
-        pub(crate) fn new(capacity: u32) -> Option<Self> {
-            if capacity > MAX_CAPACITY {
-                return None;
-            }
-            Some(FreeList { head: head::Head::new(), capacity })
-        }
-    }
+/// A free list whose capacity is the number of its links (at most [`MAX_CAPACITY`]; an owner with more links must
+/// refuse them at construction). It does not store its capacity, so a new one is all zero bytes and a `static`
+/// that holds it and its links lives in `.bss`.
+///
+/// A block is taken either for a raw pointer ([`pop`](BareFreeList::pop)), which the checked
+/// [`push`](BareFreeList::push) accepts back, or for an owning handle ([`pop_held`](BareFreeList::pop_held)),
+/// which the checked push refuses, so a validated raw free can never take a block away from its handle.
+#[derive(Debug)]
+pub(crate) struct BareFreeList {
+    head: head::Head,
+}
 
-    /// How many blocks the list manages.
-    #[inline]
-    pub(crate) fn capacity(&self) -> u32 {
-        self.capacity
+impl BareFreeList {
+    const_fn_unless_loom! {
+        /// A list none of whose blocks has been handed out.
+        pub(crate) fn new() -> Self {
+            BareFreeList { head: head::Head::new() }
+        }
     }
 
     /// How many distinct blocks have ever been handed out: the high-water mark of blocks in use.
@@ -117,32 +123,47 @@ impl FreeList {
         self.head.watermark()
     }
 
-    /// Takes a free block, or `None` if every block is allocated. `links` must hold one link per block.
+    /// Takes a free block for a raw pointer, or `None` if every block is allocated.
     #[inline]
     pub(crate) fn pop(&self, links: &[Link]) -> Option<u32> {
-        debug_assert_eq!(links.len(), self.capacity as usize);
-        let index = self.head.pop(links, self.capacity)?;
+        self.pop_marked(links, ALLOCATED)
+    }
+
+    /// Takes a free block for an owning handle, or `None` if every block is allocated. The checked
+    /// [`push`](BareFreeList::push) refuses the block until the handle [`disown`](BareFreeList::disown)s it.
+    #[inline]
+    pub(crate) fn pop_held(&self, links: &[Link]) -> Option<u32> {
+        self.pop_marked(links, HELD)
+    }
+
+    #[inline]
+    fn pop_marked(&self, links: &[Link], mark: u32) -> Option<u32> {
+        let index = self.head.pop(links, capacity_of(links))?;
         // The block is ours now: nobody else can reach its link until we push it back. `head.pop` only returns
-        // indices below the capacity, which is the length of `links`.
+        // indices below the capacity, which is at most the length of `links`.
         if let Some(link) = links.get(index as usize) {
-            link.0.store(ALLOCATED, Ordering::Relaxed);
+            link.0.store(mark, Ordering::Relaxed);
         }
         Some(index)
     }
 
-    /// Gives back block `index`, refusing it unless it is currently allocated.
+    /// Takes block `index` out of the allocated state, refusing it unless it is allocated to a raw pointer. On
+    /// success the caller owns the block exclusively (it is neither allocated nor on the list, so a concurrent
+    /// free of it is refused) and must give it back with [`push_owned`](BareFreeList::push_owned).
     ///
     /// # Errors
     ///
     /// [`FreeError::BadIndex`] for an index outside the list, [`FreeError::NotAllocated`] for a block never
-    /// handed out or already free (a double free).
+    /// handed out, already free (a double free), or held by an owning handle.
     #[inline]
-    pub(crate) fn push(&self, links: &[Link], index: u32) -> Result<(), FreeError> {
-        debug_assert_eq!(links.len(), self.capacity as usize);
-        let Some(link) = links.get(index as usize).filter(|_| index < self.capacity) else {
+    pub(crate) fn claim(&self, links: &[Link], index: u32) -> Result<(), FreeError> {
+        let Some(link) = links
+            .get(index as usize)
+            .filter(|_| index < capacity_of(links))
+        else {
             return Err(FreeError::BadIndex {
                 index: index as usize,
-                count: self.capacity as usize,
+                count: capacity_of(links) as usize,
             });
         };
         if index >= self.head.watermark() {
@@ -151,31 +172,72 @@ impl FreeList {
         // Only one caller can move the link out of the allocated state: a concurrent double free loses here.
         link.0
             .compare_exchange(ALLOCATED, END, Ordering::Acquire, Ordering::Relaxed)
-            .map_err(|_| FreeError::NotAllocated)?;
+            .map(drop)
+            .map_err(|_| FreeError::NotAllocated)
+    }
+
+    /// Gives back block `index`, refusing it unless it is allocated to a raw pointer.
+    ///
+    /// # Errors
+    ///
+    /// As [`claim`](BareFreeList::claim); the list is unchanged then.
+    #[cfg_attr(
+        not(test),
+        allow(
+            dead_code,
+            reason = "the checked free for owners that do not clear blocks; tests use it"
+        )
+    )]
+    #[inline]
+    pub(crate) fn push(&self, links: &[Link], index: u32) -> Result<(), FreeError> {
+        self.claim(links, index)?;
         self.head.push(links, index);
         Ok(())
     }
 
-    /// Gives back block `index` without checking that it is allocated, for handles that own their block.
+    /// Gives back block `index` without checking its state, for handles that own their block.
     ///
     /// # Safety
     ///
-    /// `index` was returned by [`pop`](FreeList::pop) on this list with these `links`, and has not been given
-    /// back since. Pushing a free block twice would let two owners share it.
+    /// `index` was returned by [`pop`](BareFreeList::pop) or [`pop_held`](BareFreeList::pop_held) on this list
+    /// with these `links` (or [`claim`](BareFreeList::claim)ed), and has not been given back since. Pushing a free
+    /// block twice would let two owners share it.
     #[inline]
     pub(crate) unsafe fn push_owned(&self, links: &[Link], index: u32) {
-        debug_assert!(index < self.capacity);
-        debug_assert_eq!(links[index as usize].0.load(Ordering::Relaxed), ALLOCATED);
+        debug_assert!(index < capacity_of(links));
+        debug_assert!(matches!(
+            links[index as usize].0.load(Ordering::Relaxed),
+            ALLOCATED | HELD | END
+        ));
         self.head.push(links, index);
     }
 
-    /// Whether block `index` is currently handed out.
+    /// Turns block `index`, held by an owning handle, into a block allocated to a raw pointer, which the checked
+    /// [`push`](BareFreeList::push) accepts.
+    ///
+    /// # Safety
+    ///
+    /// The caller owns block `index` (it was taken and not given back since): writing its link while it is on
+    /// the list would corrupt the list.
+    #[inline]
+    pub(crate) unsafe fn disown(&self, links: &[Link], index: u32) {
+        debug_assert!(index < self.head.watermark());
+        if let Some(link) = links.get(index as usize) {
+            link.0.store(ALLOCATED, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether block `index` is currently handed out, to a raw pointer or to a handle.
+    #[cfg_attr(
+        not(test),
+        allow(dead_code, reason = "for owners that inspect blocks; tests use it")
+    )]
     #[inline]
     pub(crate) fn is_allocated(&self, links: &[Link], index: u32) -> bool {
         index < self.head.watermark()
             && links
                 .get(index as usize)
-                .is_some_and(|link| link.0.load(Ordering::Acquire) == ALLOCATED)
+                .is_some_and(|link| matches!(link.0.load(Ordering::Acquire), ALLOCATED | HELD))
     }
 }
 
@@ -191,7 +253,7 @@ mod tests {
     #[test]
     fn hands_out_every_block_once_then_reuses_freed_ones_first() {
         let links = links(4);
-        let list = FreeList::new(4).unwrap();
+        let list = BareFreeList::new();
         let mut taken: Vec<u32> = (0..4).map(|_| list.pop(&links).unwrap()).collect();
         taken.sort_unstable();
         assert_eq!(taken, [0, 1, 2, 3]);
@@ -207,7 +269,7 @@ mod tests {
     #[test]
     fn refuses_double_free_unknown_and_never_allocated_blocks() {
         let links = links(3);
-        let list = FreeList::new(3).unwrap();
+        let list = BareFreeList::new();
         let first = list.pop(&links).unwrap();
         assert_eq!(list.push(&links, 1), Err(FreeError::NotAllocated));
         assert_eq!(
@@ -226,24 +288,47 @@ mod tests {
     }
 
     #[test]
-    fn capacity_above_the_target_limit_is_refused() {
-        assert!(FreeList::new(MAX_CAPACITY).is_some());
-        assert!(FreeList::new(MAX_CAPACITY + 1).is_none());
+    fn every_index_below_the_limit_has_a_link_code_distinct_from_the_markers() {
+        let last = encode(MAX_CAPACITY - 1);
+        assert!(last > ALLOCATED && last < HELD);
+        assert_eq!(decode(last), Some(MAX_CAPACITY - 1));
+        assert_eq!(decode(END), None);
+        assert_eq!(decode(ALLOCATED), None);
     }
 
     #[test]
-    fn a_new_list_is_all_zero_bytes_so_statics_live_in_bss() {
-        let list = FreeList::new(7).unwrap();
+    fn a_raw_free_cannot_take_a_block_from_its_handle_until_disowned() {
+        let links = links(2);
+        let list = BareFreeList::new();
+        let held = list.pop_held(&links).unwrap();
+        assert!(list.is_allocated(&links, held));
+        assert_eq!(list.push(&links, held), Err(FreeError::NotAllocated));
+        // SAFETY: `held` was taken above and not given back.
+        unsafe { list.disown(&links, held) };
+        list.claim(&links, held).unwrap();
+        // Claimed: neither allocated nor free, so a second free is refused and nobody can pop it.
+        assert!(!list.is_allocated(&links, held));
+        assert_eq!(list.push(&links, held), Err(FreeError::NotAllocated));
+        assert_eq!(list.pop(&links), Some(1));
+        assert_eq!(list.pop(&links), None);
+        // SAFETY: claimed above, not given back since.
+        unsafe { list.push_owned(&links, held) };
+        assert_eq!(list.pop(&links), Some(held));
+    }
+
+    #[test]
+    fn a_new_link_is_all_zero_bytes_so_statics_live_in_bss() {
         let link = Link::new();
-        // SAFETY: both types are plain integers (atomics or cells of integers) with no padding that matters for
-        // this check; reading their bytes is reading initialised memory of the value's size.
+        // SAFETY: a `Link` is one `AtomicU32`, with no padding; reading its bytes reads initialised memory of the
+        // value's size.
         let bytes = unsafe {
-            core::slice::from_raw_parts(
-                (&raw const link).cast::<u8>(),
-                core::mem::size_of::<Link>(),
-            )
+            core::slice::from_raw_parts((&raw const link).cast::<u8>(), size_of::<Link>())
         };
         assert!(bytes.iter().all(|&b| b == 0));
+        // The head has padding, so its zero state is checked through what it reports: nothing handed out, and
+        // the first block comes from the watermark.
+        let list = BareFreeList::new();
         assert_eq!(list.high_water(), 0);
+        assert_eq!(list.pop(&links(3)), Some(0));
     }
 }

@@ -21,13 +21,13 @@
 //!
 //! `#![no_std]` always. The free lists behind the pools and the buffer manager are lock-free on targets with
 //! compare-and-swap (ABA-safe through a tag), and use `critical-section` on targets without it (thumbv6m,
-//! riscv32imc) or when feature `critical-section` asks for it.
+//! riscv32imc), where the application provides the critical-section implementation as usual. Tests select the
+//! other forms on a host with `--cfg flight_memory_tagged32` or `--cfg flight_memory_critical_section`.
 //!
 //! # Features
 //!
 //! * `alloc`: heap-backed constructors and [`MallocAllocator`].
 //! * `std`: `std::error::Error` for the error types.
-//! * `critical-section`: use a critical section instead of compare-and-swap everywhere.
 //! * `serde`: serialisation of statistics snapshots and telemetry.
 //! * `allocator-api2`: [`LinearAllocator`] and [`StackAllocator`] as allocators of `allocator_api2` collections.
 #![no_std]
@@ -62,8 +62,28 @@ pub use mem_allocator::{MemAllocator, MemBlock, MemoryId};
 pub use stats::{MemoryStats, StatsSnapshot};
 pub use strategy::{AllocationStrategy, UnknownStrategy};
 
-// [linear] mod linear; pub use linear::...;
-// [stack] mod stack; pub use stack::...;
-// [pool] mod pool; pub use pool::...;
-// [buffer_manager] mod buffer_manager; pub use buffer_manager::...;
-// [registry] mod malloc; mod registry; mod region; pub use ...;
+mod linear;
+mod storage;
+pub use linear::LinearAllocator;
+pub use storage::StaticStorage;
+#[cfg(feature = "allocator-api2")]
+mod allocator_api2;
+mod stack;
+pub use stack::{Frame, Marker, StackAllocator, StackBusy};
+mod pool;
+pub use pool::{MemoryPool, PoolBlock, PoolBlocks, PoolBox, PoolStorage, TypedPool};
+mod buffer_manager;
+pub use buffer_manager::{
+    Bin, BinTable, BinTelemetry, BinsError, Buffer, BufferFailure, BufferManager, BufferPort,
+    BufferState, BufferStorage, BufferTelemetry, DEFAULT_BUFFER_ALIGNMENT, FailureHook,
+    MAX_BIN_COUNT, MAX_BINS, MAX_BUFFER_ALIGNMENT, ManagerId, RawBuffer, ReturnError, SetupError,
+    TeardownError,
+};
+#[cfg(feature = "alloc")]
+mod malloc;
+mod region;
+mod registry;
+#[cfg(feature = "alloc")]
+pub use malloc::MallocAllocator;
+pub use region::MemoryRegion;
+pub use registry::{MemAllocatorRegistry, RegistryError};

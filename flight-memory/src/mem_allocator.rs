@@ -54,18 +54,28 @@ impl<'a> MemBlock<'a> {
         }
     }
 
-    /// A block over a mutable slice, which it borrows for `'a`.
+    /// A block over a mutable slice, which it borrows for `'a`: how a [`MemAllocator`] implementation (or a test
+    /// double) hands out bytes it owns.
+    ///
+    /// # Safety
+    ///
+    /// A block is a claim to memory an allocator handed out, and [`MemAllocator::deallocate`] trusts it. So
+    /// `bytes` must not be a view into a block that is still out (made with [`as_mut_slice`](Self::as_mut_slice)
+    /// of another `MemBlock`, say): giving such a copy back would free memory its real owner still uses. The
+    /// allocator creating the block for bytes it owns satisfies this.
     ///
     /// ```
     /// use flight_memory::MemBlock;
     ///
     /// let mut bytes = [0u8; 16];
-    /// let block = MemBlock::from_slice(&mut bytes, false);
+    /// // SAFETY: `bytes` is not part of any other block.
+    /// let block = unsafe { MemBlock::from_slice(&mut bytes, false) };
     /// assert_eq!(block.len(), 16);
     /// ```
-    pub fn from_slice(bytes: &'a mut [u8], recoverable: bool) -> Self {
+    pub unsafe fn from_slice(bytes: &'a mut [u8], recoverable: bool) -> Self {
         let len = bytes.len();
-        // SAFETY: the slice is valid and exclusively borrowed for `'a`.
+        // SAFETY: the slice is valid and exclusively borrowed for `'a`; the caller vouches that it is no other
+        // live block's memory.
         unsafe { Self::from_raw_parts(NonNull::from(bytes).cast(), len, recoverable) }
     }
 

@@ -12,9 +12,20 @@ pub(crate) use loom::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 #[cfg(not(loom))]
 pub(crate) use portable_atomic::{AtomicU32, AtomicUsize, Ordering};
 
-#[cfg(all(not(loom), target_has_atomic = "64"))]
+// Only the 64-bit free-list head uses a 64-bit atomic; see `free_list.rs` for when it is chosen.
+#[cfg(all(
+    not(loom),
+    target_has_atomic = "64",
+    not(flight_memory_tagged32),
+    not(flight_memory_critical_section)
+))]
 pub(crate) use core::sync::atomic::AtomicU64;
-#[cfg(all(loom, target_has_atomic = "64"))]
+#[cfg(all(
+    loom,
+    target_has_atomic = "64",
+    not(flight_memory_tagged32),
+    not(flight_memory_critical_section)
+))]
 pub(crate) use loom::sync::atomic::AtomicU64;
 
 /// Declares a function that is `const` everywhere but under `--cfg loom`, whose atomics cannot be built in a

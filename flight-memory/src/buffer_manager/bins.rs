@@ -1,0 +1,584 @@
+//! The bins of a buffer manager: their declaration ([`Bin`]), validation ([`BinsError`]), sorting and layout in
+//! storage ([`BinTable`]).
+//!
+//! Everything here is plain data computed by `const fn`s, so a table written in a `const` is checked by the
+//! compiler: a bad table does not build.
+
+use crate::free_list::MAX_CAPACITY;
+
+/// The most bins one manager can have.
+pub const MAX_BINS: usize = 32;
+
+/// The alignment of every buffer unless the table asks for another: enough for any scalar up to `u64`.
+pub const DEFAULT_BUFFER_ALIGNMENT: usize = 8;
+
+/// The largest buffer alignment a table may ask for (a page).
+pub const MAX_BUFFER_ALIGNMENT: usize = 4096;
+
+/// The most buffers one bin can have on this target: what its free list can index (2³² − 3, or 65,533 on
+/// targets with 32-bit compare-and-swap only).
+pub const MAX_BIN_COUNT: usize = MAX_CAPACITY as usize;
+
+/// One bin as declared: `count` buffers of `size` bytes.
+///
+/// ```
+/// use flight_memory::Bin;
+///
+/// let small = Bin::new(128, 32);
+/// assert_eq!((small.size, small.count), (128, 32));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Bin {
+    /// Bytes in each buffer of the bin; at least 1.
+    pub size: usize,
+    /// How many buffers the bin has; at least 1.
+    pub count: usize,
+}
+
+impl Bin {
+    /// `count` buffers of `size` bytes.
+    pub const fn new(size: usize, count: usize) -> Self {
+        Bin { size, count }
+    }
+}
+
+/// Why a bins table is invalid. [`BinTable::new`] in a `const` or `static` turns it into a compile error with
+/// the text of [`as_str`](BinsError::as_str).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BinsError {
+    /// The table has no bins.
+    NoBins,
+    /// The table has more bins than [`MAX_BINS`].
+    TooManyBins {
+        /// How many bins were declared.
+        bins: usize,
+    },
+    /// A bin has buffers of 0 bytes.
+    ZeroSize {
+        /// The bin's position in the declaration.
+        bin: usize,
+    },
+    /// A bin has no buffers.
+    ZeroCount {
+        /// The bin's position in the declaration.
+        bin: usize,
+    },
+    /// A bin has more buffers than [`MAX_BIN_COUNT`].
+    TooManyBuffers {
+        /// The bin's position in the declaration.
+        bin: usize,
+        /// How many buffers it declares.
+        count: usize,
+    },
+    /// Two bins have the same buffer size.
+    DuplicateSize {
+        /// The size both declare.
+        size: usize,
+        /// The position of the first of them in the declaration.
+        first: usize,
+        /// The position of the second.
+        second: usize,
+    },
+    /// The alignment is not a power of two, or above [`MAX_BUFFER_ALIGNMENT`].
+    BadAlignment {
+        /// The alignment asked for.
+        alignment: usize,
+    },
+    /// The bytes or buffers of the table add up to more than `usize` holds.
+    SizeOverflow,
+}
+
+impl BinsError {
+    /// The error as a fixed sentence, without numbers; what a compile error from [`BinTable::new`] shows.
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            BinsError::NoBins => {
+                "buffer manager bins: the table has no bins; declare at least one (size, count)"
+            }
+            BinsError::TooManyBins { .. } => {
+                "buffer manager bins: more bins than MAX_BINS (32); merge bins of similar sizes"
+            }
+            BinsError::ZeroSize { .. } => {
+                "buffer manager bins: a bin has size 0; every buffer needs at least 1 byte"
+            }
+            BinsError::ZeroCount { .. } => {
+                "buffer manager bins: a bin has count 0; give it at least 1 buffer or remove it"
+            }
+            BinsError::TooManyBuffers { .. } => {
+                "buffer manager bins: a bin has more buffers than its free list can index (MAX_BIN_COUNT)"
+            }
+            BinsError::DuplicateSize { .. } => {
+                "buffer manager bins: two bins have the same size; merge them into one bin with both counts"
+            }
+            BinsError::BadAlignment { .. } => {
+                "buffer manager bins: the alignment must be a power of two from 1 to 4096"
+            }
+            BinsError::SizeOverflow => {
+                "buffer manager bins: the bins' bytes add up to more than usize can hold"
+            }
+        }
+    }
+}
+
+impl core::fmt::Display for BinsError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match *self {
+            BinsError::NoBins => f.write_str(self.as_str()),
+            BinsError::TooManyBins { bins } => write!(
+                f,
+                "buffer manager bins: {bins} bins declared, at most {MAX_BINS} allowed; merge bins of similar sizes"
+            ),
+            BinsError::ZeroSize { bin } => write!(
+                f,
+                "buffer manager bins: bin {bin} has size 0; every buffer needs at least 1 byte"
+            ),
+            BinsError::ZeroCount { bin } => write!(
+                f,
+                "buffer manager bins: bin {bin} has count 0; give it at least 1 buffer or remove it"
+            ),
+            BinsError::TooManyBuffers { bin, count } => write!(
+                f,
+                "buffer manager bins: bin {bin} has {count} buffers, at most {MAX_BIN_COUNT} allowed on this target"
+            ),
+            BinsError::DuplicateSize {
+                size,
+                first,
+                second,
+            } => write!(
+                f,
+                "buffer manager bins: bins {first} and {second} both have size {size}; merge them into one bin"
+            ),
+            BinsError::BadAlignment { alignment } => write!(
+                f,
+                "buffer manager bins: alignment {alignment} is not a power of two from 1 to {MAX_BUFFER_ALIGNMENT}"
+            ),
+            BinsError::SizeOverflow => f.write_str(self.as_str()),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for BinsError {}
+
+/// Where one bin lives: its buffers are `count` consecutive strides of storage starting at `offset`, and their
+/// links and tags are `count` consecutive entries starting at `first`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct BinLayout {
+    /// Bytes in each buffer; at least 1.
+    pub(crate) size: usize,
+    /// Buffers in the bin; `1..=MAX_BIN_COUNT`.
+    pub(crate) count: usize,
+    /// `size` rounded up to the table's alignment: the distance between two buffers of the bin.
+    pub(crate) stride: usize,
+    /// Bytes from the start of storage to the bin's first buffer; a multiple of the alignment, and
+    /// `offset + count * stride` is at most the table's storage size.
+    pub(crate) offset: usize,
+    /// The index of the bin's first buffer among all the manager's buffers (its first link and tag).
+    pub(crate) first: usize,
+}
+
+impl BinLayout {
+    pub(crate) const UNUSED: BinLayout = BinLayout {
+        size: 0,
+        count: 0,
+        stride: 0,
+        offset: 0,
+        first: 0,
+    };
+
+    /// The bin's buffers' bytes.
+    pub(crate) const fn bytes(&self) -> usize {
+        // Cannot overflow: validated when the table was built.
+        self.stride.wrapping_mul(self.count)
+    }
+}
+
+/// The totals of a valid table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Totals {
+    pub(crate) buffers: usize,
+    pub(crate) storage: usize,
+}
+
+/// Checks bins in declaration order; returns how many buffers and storage bytes they need.
+pub(crate) const fn validate(bins: &[Bin], alignment: usize) -> Result<Totals, BinsError> {
+    if bins.is_empty() {
+        return Err(BinsError::NoBins);
+    }
+    if bins.len() > MAX_BINS {
+        return Err(BinsError::TooManyBins { bins: bins.len() });
+    }
+    if !alignment.is_power_of_two() || alignment > MAX_BUFFER_ALIGNMENT {
+        return Err(BinsError::BadAlignment { alignment });
+    }
+    let mut buffers: usize = 0;
+    let mut storage: usize = 0;
+    let mut i = 0;
+    while i < bins.len() {
+        let bin = bins[i];
+        if bin.size == 0 {
+            return Err(BinsError::ZeroSize { bin: i });
+        }
+        if bin.count == 0 {
+            return Err(BinsError::ZeroCount { bin: i });
+        }
+        if bin.count > MAX_BIN_COUNT {
+            return Err(BinsError::TooManyBuffers {
+                bin: i,
+                count: bin.count,
+            });
+        }
+        let mut j = 0;
+        while j < i {
+            if bins[j].size == bin.size {
+                return Err(BinsError::DuplicateSize {
+                    size: bin.size,
+                    first: j,
+                    second: i,
+                });
+            }
+            j += 1;
+        }
+        let Some(stride) = crate::align_up(bin.size, alignment) else {
+            return Err(BinsError::SizeOverflow);
+        };
+        let Some(bytes) = stride.checked_mul(bin.count) else {
+            return Err(BinsError::SizeOverflow);
+        };
+        storage = match storage.checked_add(bytes) {
+            Some(total) => total,
+            None => return Err(BinsError::SizeOverflow),
+        };
+        buffers = match buffers.checked_add(bin.count) {
+            Some(total) => total,
+            None => return Err(BinsError::SizeOverflow),
+        };
+        i += 1;
+    }
+    Ok(Totals { buffers, storage })
+}
+
+/// The layout of bin `i` of `sorted` (bins sorted by size and valid), given the layout of the bin before it.
+pub(crate) const fn layout_after(
+    previous: Option<BinLayout>,
+    bin: Bin,
+    alignment: usize,
+) -> BinLayout {
+    let (offset, first) = match previous {
+        Some(before) => (
+            before.offset.wrapping_add(before.bytes()),
+            before.first.wrapping_add(before.count),
+        ),
+        None => (0, 0),
+    };
+    let stride = match crate::align_up(bin.size, alignment) {
+        Some(stride) => stride,
+        // Unreachable for a validated table; a zero stride would only make every buffer of the bin overlap the
+        // first, and the table is validated before this is called.
+        None => 0,
+    };
+    BinLayout {
+        size: bin.size,
+        count: bin.count,
+        stride,
+        offset,
+        first,
+    }
+}
+
+/// A validated bins table: the bins sorted by size and laid out in storage, with the alignment of every buffer.
+///
+/// Build it in a `const` with [`new`](BinTable::new) (or [`with_alignment`](BinTable::with_alignment)), where a
+/// bad table is a compile error, or at run time with [`try_new`](BinTable::try_new). The bins may be declared in
+/// any order; they are kept sorted by size, and a bin's number ([`Buffer::bin`](crate::Buffer::bin), telemetry)
+/// is its position in that order.
+///
+/// Storage holds the bins one after the other, smallest first; each buffer takes its size rounded up to the
+/// alignment (its *stride*), so every buffer starts aligned.
+///
+/// ```
+/// use flight_memory::{Bin, BinTable};
+///
+/// const TABLE: BinTable<3> =
+///     BinTable::new([Bin::new(1024, 2), Bin::new(100, 4), Bin::new(4096, 1)]);
+///
+/// assert_eq!(TABLE.bins().map(|bin| bin.size).collect::<Vec<_>>(), [100, 1024, 4096]);
+/// assert_eq!(TABLE.alignment(), 8);
+/// assert_eq!(TABLE.buffer_count(), 7);
+/// // 100 bytes take a stride of 104 at alignment 8.
+/// assert_eq!(TABLE.storage_size(), 4 * 104 + 2 * 1024 + 4096);
+/// ```
+///
+/// A bad table in a `const` does not compile:
+///
+/// ```compile_fail
+/// use flight_memory::{Bin, BinTable};
+///
+/// // error: buffer manager bins: two bins have the same size; merge them into one bin with both counts
+/// const TABLE: BinTable<2> = BinTable::new([Bin::new(128, 4), Bin::new(128, 2)]);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BinTable<const B: usize> {
+    /// Sorted by strictly increasing size; laid out back to back from offset 0.
+    layouts: [BinLayout; B],
+    /// A power of two up to [`MAX_BUFFER_ALIGNMENT`].
+    alignment: usize,
+    /// The sum of the bins' counts.
+    buffer_count: usize,
+    /// The sum of the bins' `count * stride`.
+    storage_size: usize,
+}
+
+impl<const B: usize> BinTable<B> {
+    /// A table of `bins`, each buffer aligned to [`DEFAULT_BUFFER_ALIGNMENT`].
+    ///
+    /// # Panics
+    ///
+    /// If the bins are invalid (see [`BinsError`]). In a `const` or `static`, which is what this is for, that is a
+    /// compile error; at run time use [`try_new`](BinTable::try_new).
+    ///
+    /// ```
+    /// use flight_memory::{Bin, BinTable};
+    ///
+    /// const TABLE: BinTable<2> = BinTable::new([Bin::new(256, 8), Bin::new(64, 16)]);
+    /// assert_eq!(TABLE.bin(0), Some(Bin::new(64, 16)));
+    /// ```
+    pub const fn new(bins: [Bin; B]) -> Self {
+        Self::with_alignment(bins, DEFAULT_BUFFER_ALIGNMENT)
+    }
+
+    /// A table of `bins`, each buffer aligned to `alignment` (a power of two up to [`MAX_BUFFER_ALIGNMENT`]).
+    ///
+    /// # Panics
+    ///
+    /// If the bins or the alignment are invalid. In a `const` or `static` that is a compile error; at run time
+    /// use [`try_new`](BinTable::try_new).
+    ///
+    /// ```
+    /// use flight_memory::{Bin, BinTable};
+    ///
+    /// const DMA: BinTable<1> = BinTable::with_alignment([Bin::new(100, 4)], 64);
+    /// assert_eq!(DMA.storage_size(), 4 * 128);
+    /// ```
+    pub const fn with_alignment(bins: [Bin; B], alignment: usize) -> Self {
+        match Self::try_new(bins, alignment) {
+            Ok(table) => table,
+            Err(error) => panic!("{}", error.as_str()),
+        }
+    }
+
+    /// A table of `bins` with buffers aligned to `alignment`, or why it is invalid.
+    ///
+    /// # Errors
+    ///
+    /// [`BinsError`]: no bins or more than [`MAX_BINS`], a bin of size or count 0 or with more than
+    /// [`MAX_BIN_COUNT`] buffers, two bins of the same size, a bad alignment, or sizes that overflow `usize`.
+    /// Bins are numbered in the errors by their position in `bins`.
+    ///
+    /// ```
+    /// use flight_memory::{Bin, BinTable, BinsError};
+    ///
+    /// assert_eq!(
+    ///     BinTable::try_new([Bin::new(64, 4), Bin::new(0, 1)], 8),
+    ///     Err(BinsError::ZeroSize { bin: 1 })
+    /// );
+    /// assert!(BinTable::try_new([Bin::new(64, 4)], 8).is_ok());
+    /// ```
+    pub const fn try_new(bins: [Bin; B], alignment: usize) -> Result<Self, BinsError> {
+        let totals = match validate(&bins, alignment) {
+            Ok(totals) => totals,
+            Err(error) => return Err(error),
+        };
+        let sorted = sort_by_size(bins);
+        let mut layouts = [BinLayout::UNUSED; B];
+        let mut i = 0;
+        while i < B {
+            let previous = if i == 0 { None } else { Some(layouts[i - 1]) };
+            layouts[i] = layout_after(previous, sorted[i], alignment);
+            i += 1;
+        }
+        Ok(BinTable {
+            layouts,
+            alignment,
+            buffer_count: totals.buffers,
+            storage_size: totals.storage,
+        })
+    }
+
+    /// How many bins the table has: `B`.
+    pub const fn bin_count(&self) -> usize {
+        B
+    }
+
+    /// Bin `bin` in size order, or `None` if there is no such bin.
+    pub const fn bin(&self, bin: usize) -> Option<Bin> {
+        if bin < B {
+            let layout = &self.layouts[bin];
+            Some(Bin::new(layout.size, layout.count))
+        } else {
+            None
+        }
+    }
+
+    /// The bins, smallest first.
+    pub fn bins(&self) -> impl ExactSizeIterator<Item = Bin> + '_ {
+        self.layouts
+            .iter()
+            .map(|layout| Bin::new(layout.size, layout.count))
+    }
+
+    /// The alignment of every buffer.
+    pub const fn alignment(&self) -> usize {
+        self.alignment
+    }
+
+    /// How many buffers all bins have together: the length of the manager's links
+    /// ([`BufferState`](crate::BufferState)'s `N`).
+    pub const fn buffer_count(&self) -> usize {
+        self.buffer_count
+    }
+
+    /// The bytes of storage all buffers take, each rounded up to the alignment
+    /// ([`BufferStorage`](crate::BufferStorage)'s `SIZE`).
+    pub const fn storage_size(&self) -> usize {
+        self.storage_size
+    }
+
+    /// The layouts of the bins, smallest first.
+    pub(crate) const fn layouts(&self) -> &[BinLayout] {
+        &self.layouts
+    }
+}
+
+/// `bins` sorted by size (insertion sort: at most [`MAX_BINS`] entries, in a `const fn`).
+const fn sort_by_size<const B: usize>(mut bins: [Bin; B]) -> [Bin; B] {
+    let mut i = 1;
+    while i < B {
+        let mut j = i;
+        while j > 0 && bins[j - 1].size > bins[j].size {
+            let swapped = bins[j - 1];
+            bins[j - 1] = bins[j];
+            bins[j] = swapped;
+            j -= 1;
+        }
+        i += 1;
+    }
+    bins
+}
+
+/// Validates `bins` (in any order) and writes their layouts, sorted by size, into `out[..bins.len()]`; the
+/// run-time counterpart of [`BinTable::try_new`] for bins of a length known only at run time.
+pub(crate) fn layouts_of(
+    bins: &[Bin],
+    alignment: usize,
+    out: &mut [BinLayout; MAX_BINS],
+) -> Result<Totals, BinsError> {
+    let totals = validate(bins, alignment)?;
+    let mut sorted = [Bin::new(0, 0); MAX_BINS];
+    let sorted = sorted
+        .get_mut(..bins.len())
+        .ok_or(BinsError::TooManyBins { bins: bins.len() })?;
+    sorted.copy_from_slice(bins);
+    sorted.sort_unstable_by_key(|bin| bin.size);
+    let mut previous = None;
+    for (slot, bin) in out.iter_mut().zip(sorted.iter()) {
+        let layout = layout_after(previous, *bin, alignment);
+        *slot = layout;
+        previous = Some(layout);
+    }
+    Ok(totals)
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_are_sorted_and_laid_out_back_to_back() {
+        let table =
+            BinTable::try_new([Bin::new(1000, 3), Bin::new(10, 5), Bin::new(300, 1)], 16).unwrap();
+        let layouts = table.layouts();
+        assert_eq!(
+            layouts
+                .iter()
+                .map(|l| (l.size, l.stride, l.offset, l.first))
+                .collect::<std::vec::Vec<_>>(),
+            [(10, 16, 0, 0), (300, 304, 80, 5), (1000, 1008, 384, 6)]
+        );
+        assert_eq!(table.storage_size(), 384 + 3 * 1008);
+        assert_eq!(table.buffer_count(), 9);
+    }
+
+    #[test]
+    fn every_invalid_table_is_refused_with_its_numbers() {
+        assert_eq!(BinTable::<0>::try_new([], 8), Err(BinsError::NoBins));
+        assert_eq!(
+            BinTable::try_new([Bin::new(8, 0)], 8),
+            Err(BinsError::ZeroCount { bin: 0 })
+        );
+        assert_eq!(
+            BinTable::try_new([Bin::new(8, 1), Bin::new(9, 1), Bin::new(8, 2)], 8),
+            Err(BinsError::DuplicateSize {
+                size: 8,
+                first: 0,
+                second: 2
+            })
+        );
+        assert_eq!(
+            BinTable::try_new([Bin::new(8, 1)], 24),
+            Err(BinsError::BadAlignment { alignment: 24 })
+        );
+        assert_eq!(
+            BinTable::try_new([Bin::new(8, 1)], 8192),
+            Err(BinsError::BadAlignment { alignment: 8192 })
+        );
+        assert_eq!(
+            BinTable::try_new([Bin::new(usize::MAX, 1)], 8),
+            Err(BinsError::SizeOverflow)
+        );
+        assert_eq!(
+            BinTable::try_new([Bin::new(usize::MAX / 2, 3)], 8),
+            Err(BinsError::SizeOverflow)
+        );
+        assert_eq!(
+            BinTable::try_new([Bin::new(8, MAX_BIN_COUNT + 1)], 8),
+            Err(BinsError::TooManyBuffers {
+                bin: 0,
+                count: MAX_BIN_COUNT + 1
+            })
+        );
+        let many = [Bin::new(1, 1); MAX_BINS + 1];
+        assert_eq!(
+            validate(&many, 8),
+            Err(BinsError::TooManyBins { bins: MAX_BINS + 1 })
+        );
+    }
+
+    #[test]
+    fn run_time_layouts_match_the_const_table() {
+        let bins = [Bin::new(500, 2), Bin::new(3, 7), Bin::new(64, 1)];
+        let table = BinTable::try_new(bins, 32).unwrap();
+        let mut out = [BinLayout::UNUSED; MAX_BINS];
+        let totals = layouts_of(&bins, 32, &mut out).unwrap();
+        assert_eq!(&out[..3], table.layouts());
+        assert_eq!(totals.storage, table.storage_size());
+        assert_eq!(totals.buffers, table.buffer_count());
+    }
+
+    #[test]
+    fn messages_name_the_problem() {
+        use std::string::ToString;
+        let text = BinsError::DuplicateSize {
+            size: 64,
+            first: 0,
+            second: 3,
+        }
+        .to_string();
+        assert!(
+            text.contains("bins 0 and 3") && text.contains("64"),
+            "{text}"
+        );
+    }
+}

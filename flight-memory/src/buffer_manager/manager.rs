@@ -1,0 +1,608 @@
+//! [`BufferManager`]: the bins, smallest-fit allocation with spill-over, and giving buffers back.
+
+use core::ptr::NonNull;
+
+use crate::free_list::Link;
+use crate::sync::{AtomicU32, Ordering, const_fn_unless_loom};
+use crate::{Align, Alignment, AllocError, FreeError};
+
+use super::bins::BinLayout;
+use super::setup::BlockOwner;
+use super::state::BinState;
+use super::telemetry::Counters;
+use super::{
+    Bin, BinTable, Buffer, BufferFailure, BufferState, BufferStorage, FailureHook, ReturnError,
+};
+
+/// The identifier of a buffer manager, as F´'s `mgrId`: carried by its [`RawBuffer`](crate::RawBuffer)s so that
+/// a buffer returned to the wrong manager is recognised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ManagerId(pub u32);
+
+impl core::fmt::Display for ManagerId {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "buffer manager {}", self.0)
+    }
+}
+
+/// F´'s `Svc::BufferManager`: bins of fixed-size buffers, each request served by the smallest bin that fits and
+/// has a free buffer.
+///
+/// # Bins and allocation
+///
+/// A manager has up to [`MAX_BINS`](crate::MAX_BINS) bins of (buffer size, count), declared in any order and
+/// kept sorted by size; a bin's number is its position in that order. [`allocate(size)`](BufferManager::allocate)
+/// tries the smallest bin whose size is at least `size`, then, if it is full, each larger bin in turn
+/// (*spill-over*; [`with_spill_over(false)`](BufferManager::with_spill_over) turns it off). When no bin can serve
+/// the request it fails with an error and is counted in `no_buffs`. The cost is a binary search over the bin
+/// sizes and one lock-free pop per bin tried: O(number of bins), never a scan over buffers as in F´.
+///
+/// Every buffer starts at a multiple of the manager's [`alignment`](BufferManager::alignment) (a power of two,
+/// 8 by default, up to 4096): each buffer takes its size rounded up to it.
+///
+/// # Buffers
+///
+/// A [`Buffer`] is an owning handle: it derefs to `[u8]` of the requested length, can grow up to its bin's
+/// size, is `Send` and `Sync`, and goes back to its manager when dropped or by
+/// [`deallocate`](BufferManager::deallocate). [`Buffer::into_raw`] turns it into a
+/// [`RawBuffer`](crate::RawBuffer), plain data for queues and FFI, which [`return_raw`](BufferManager::return_raw)
+/// and [`from_raw`](BufferManager::from_raw) validate when it comes back: a wrong manager id, bin, index,
+/// pointer or length, a double return or a stale copy are refused and counted, never undefined behaviour and
+/// never a panic.
+///
+/// # Telemetry
+///
+/// [`telemetry`](BufferManager::telemetry) and [`bin_telemetry`](BufferManager::bin_telemetry) report F´'s
+/// channels, overall and per bin:
+///
+/// | counter | overall | per bin |
+/// |---------|---------|---------|
+/// | `total_buffs` | buffers the manager has | buffers of the bin |
+/// | `curr_buffs` | buffers out now (handles, raw buffers, raw pointers) | the bin's buffers out now |
+/// | `hi_buffs` | the most buffers out at once | the most of the bin's buffers out at once |
+/// | `no_buffs` | requests that failed | failed requests whose first choice was the bin |
+/// | `empty_buffs` | zero-size requests | zero-size requests (whose first choice is bin 0) |
+/// | `spills` | — | requests whose first choice was the bin, served by a larger bin |
+/// | `rejected_returns` | returns refused | refused returns that named the bin |
+///
+/// A request's *first choice* is the smallest bin whose size fits it; a request larger than every bin has none
+/// and counts only overall.
+///
+/// `empty_buffs` differs from F´ on purpose. F´ answers a failed request with an empty buffer and counts the
+/// empty buffers sent back to it. Here a failed request is an `Err`, so there is no empty buffer to send back;
+/// what is counted instead is a request for zero bytes, which is served (a buffer of length 0 whose capacity is
+/// its bin's, see [`Buffer::set_len`]) but usually means a size computed wrongly.
+///
+/// Failures never go silent (F´ throttles its events and then says nothing more): the counters count every one,
+/// for a component to poll, and an optional [`FailureHook`] set by
+/// [`with_failure_hook`](BufferManager::with_failure_hook) is called on every failed request and refused return.
+///
+/// Counters wrap around at `usize::MAX`. A snapshot taken while other threads work reads the counters one after
+/// another; `curr_buffs` counts a buffer after taking it and before giving it back, so it never exceeds the
+/// buffers actually out (and `hi_buffs` never exceeds `total_buffs`), and it is exact when the manager is idle.
+///
+/// # Construction and where the memory goes
+///
+/// * **In statics** (what generated code and [`buffer_manager!`](crate::buffer_manager) emit): a
+///   [`BinTable`](crate::BinTable) `const` (checked by the compiler, no RAM), a [`BufferState`] `static` (all
+///   zero: `.bss`), a [`BufferStorage`] `static` (the bytes: may go to a linker section that start-up code does
+///   not initialise, such as DTCM), tied together by the `const fn` [`new`](BufferManager::new). Nothing runs at
+///   start-up; the manager itself holds addresses, so it is in `.data`.
+/// * **At initialisation from a [`MemAllocator`](crate::MemAllocator)** (F´'s `setup`):
+///   [`setup`](BufferManager::setup) carves state and buffers out of one block;
+///   [`teardown`](BufferManager::teardown) gives it back, and refuses (returning the manager) while buffers are
+///   out.
+///
+/// The metadata is 8 bytes per buffer (a free-list link and a tag), kept outside the buffers, plus 56 bytes per
+/// bin and 224 for the manager on 64-bit targets.
+///
+/// # Example
+///
+/// ```
+/// use flight_memory::{buffer_manager, AllocError};
+///
+/// buffer_manager! {
+///     static COMM: id 1, bins [1024 x 2, 128 x 4];
+/// }
+///
+/// let mut packet = COMM.allocate(100)?;
+/// packet.copy_from_slice(&[7; 100]);
+/// assert_eq!((packet.len(), packet.capacity(), packet.bin()), (100, 128, 0));
+/// assert_eq!(packet.as_ptr() as usize % COMM.alignment(), 0);
+/// drop(packet); // back to COMM
+///
+/// let tlm = COMM.telemetry();
+/// assert_eq!((tlm.total_buffs, tlm.curr_buffs, tlm.hi_buffs, tlm.no_buffs), (6, 0, 1, 0));
+/// # Ok::<(), AllocError>(())
+/// ```
+pub struct BufferManager<'s> {
+    /// Carried by this manager's raw buffers.
+    pub(super) id: ManagerId,
+    /// The bins, sorted by strictly increasing size, laid out back to back from the start of `storage`. At least
+    /// one, at most `MAX_BINS`.
+    pub(super) layouts: &'s [BinLayout],
+    /// One per bin, in the order of `layouts`.
+    pub(super) bins: &'s [BinState],
+    /// One per buffer; bin `b`'s are `layouts[b].first..layouts[b].first + layouts[b].count`.
+    pub(super) links: &'s [Link],
+    /// One per buffer, in the order of `links`.
+    pub(super) tags: &'s [AtomicU32],
+    /// The first byte of the buffers: aligned to `alignment`, valid for reads and writes of `storage_size`
+    /// bytes for `'s`, initialised, and accessed only by the owner of each buffer.
+    pub(super) storage: NonNull<u8>,
+    /// The bytes of all buffers: the sum of `count * stride` over the bins.
+    pub(super) storage_size: usize,
+    /// A power of two: every buffer starts at a multiple of it.
+    pub(super) alignment: usize,
+    /// The sum of the bins' counts: `links.len()` and `tags.len()`.
+    pub(super) total_buffs: usize,
+    /// Whether a request may be served by a larger bin when its first choice is full.
+    pub(super) spill_over: bool,
+    /// Called on every failure.
+    pub(super) hook: Option<FailureHook>,
+    /// The manager-wide counters.
+    pub(super) counters: Counters,
+    /// For a manager set up from a `MemAllocator`: the one block everything above lives in.
+    pub(super) owner: Option<BlockOwner<'s>>,
+}
+
+// SAFETY: the manager's shared state is atomics (free lists, tags, counters) and plain data. Its storage is
+// reached only through buffers, each handed to one owner at a time by the free lists (acquire on pop, release on
+// push order one owner's accesses before the next one's). The allocator reference of a set-up manager is
+// `dyn MemAllocator + Sync`, and the hook a plain `fn`.
+unsafe impl Send for BufferManager<'_> {}
+// SAFETY: as above; every `&self` method is safe to call from several threads at once.
+unsafe impl Sync for BufferManager<'_> {}
+
+impl<'s> BufferManager<'s> {
+    const_fn_unless_loom! {
+        /// A manager over a bins table and state and storage in statics: what generated code and the
+        /// [`buffer_manager!`](crate::buffer_manager) macro emit. The macro is the easy way; this is what it
+        /// expands to.
+        ///
+        /// Nothing is done per buffer: `state` is all zero, and buffers are taken from it as needed. Only
+        /// `storage` may go to a linker section that start-up code does not initialise (see
+        /// [`BufferStorage`]); `state` and the manager itself must be in sections it zeroes or copies.
+        ///
+        /// # Safety
+        ///
+        /// For as long as the manager, or any buffer from it, is alive, no other manager uses `state` or
+        /// `storage`, and `state` is new ([`BufferState::new`]) or was used only by managers over the same
+        /// `table` and `storage`. Two managers over the same storage would hand out the same bytes twice.
+        ///
+        /// # Panics
+        ///
+        /// If `N` is not `table.buffer_count()`, `SIZE` is below `table.storage_size()` or `ALIGN` below
+        /// `table.alignment()`. In a `static`, which is what this is for, that is a compile error.
+        ///
+        /// ```
+        /// use flight_memory::{Bin, BinTable, BufferManager, BufferState, BufferStorage, ManagerId};
+        ///
+        /// // The table is a `const`: checked and laid out by the compiler, it takes no RAM.
+        /// const COMM_BINS: BinTable<3> =
+        ///     BinTable::new([Bin::new(1024, 16), Bin::new(128, 32), Bin::new(4096, 4)]);
+        /// // The state is all zeroes: it lives in `.bss`.
+        /// static COMM_STATE: BufferState<3, { COMM_BINS.buffer_count() }> = BufferState::new();
+        /// // Only the bytes may go to a region's section, e.g. #[unsafe(link_section = ".bss.sram")].
+        /// static COMM_STORAGE: BufferStorage<{ COMM_BINS.storage_size() }, { COMM_BINS.alignment() }> =
+        ///     BufferStorage::zeroed();
+        /// // SAFETY: COMM_STATE and COMM_STORAGE are new and given to this manager only.
+        /// static COMM: BufferManager<'static> =
+        ///     unsafe { BufferManager::new(ManagerId(1), &COMM_BINS, &COMM_STATE, &COMM_STORAGE) };
+        ///
+        /// let mut buffer = COMM.allocate(512)?;
+        /// buffer.fill(0xA5);
+        /// assert_eq!((buffer.len(), buffer.capacity()), (512, 1024));
+        /// assert_eq!(COMM.telemetry().total_buffs, 52);
+        /// # Ok::<(), flight_memory::AllocError>(())
+        /// ```
+        pub unsafe fn new<const B: usize, const N: usize, const SIZE: usize, const ALIGN: usize>(
+            id: ManagerId,
+            table: &'s BinTable<B>,
+            state: &'s BufferState<B, N>,
+            storage: &'s BufferStorage<SIZE, ALIGN>,
+        ) -> Self
+        where
+            Align<ALIGN>: Alignment,
+        {
+            assert!(
+                N == table.buffer_count(),
+                "BufferManager::new: the state's N must be the table's buffer_count()"
+            );
+            assert!(
+                SIZE >= table.storage_size(),
+                "BufferManager::new: the storage's SIZE must be at least the table's storage_size()"
+            );
+            assert!(
+                ALIGN >= table.alignment(),
+                "BufferManager::new: the storage's ALIGN must be at least the table's alignment()"
+            );
+            BufferManager {
+                id,
+                layouts: table.layouts(),
+                bins: &state.bins,
+                links: &state.links,
+                tags: &state.tags,
+                storage: storage.base(),
+                storage_size: table.storage_size(),
+                alignment: table.alignment(),
+                total_buffs: table.buffer_count(),
+                spill_over: true,
+                hook: None,
+                counters: Counters::new(),
+                owner: None,
+            }
+        }
+    }
+
+    /// The manager with spill-over on (the default) or off. With it off, a request whose first-choice bin is
+    /// full fails even if a larger bin has a free buffer.
+    ///
+    /// ```
+    /// use flight_memory::{Bin, BinTable, BufferManager, BufferState, BufferStorage, ManagerId};
+    ///
+    /// const BINS: BinTable<2> = BinTable::new([Bin::new(16, 1), Bin::new(64, 1)]);
+    /// static STATE: BufferState<2, 2> = BufferState::new();
+    /// static STORAGE: BufferStorage<{ BINS.storage_size() }, 8> = BufferStorage::zeroed();
+    /// // SAFETY: STATE and STORAGE are new and given to this manager only.
+    /// static STRICT: BufferManager<'static> =
+    ///     unsafe { BufferManager::new(ManagerId(2), &BINS, &STATE, &STORAGE) }.with_spill_over(false);
+    ///
+    /// let _only = STRICT.allocate(10)?;
+    /// assert!(STRICT.allocate(10).is_err()); // bin 0 is full; bin 1 is not tried
+    /// assert!(STRICT.allocate(40).is_ok());
+    /// # Ok::<(), flight_memory::AllocError>(())
+    /// ```
+    #[must_use]
+    pub const fn with_spill_over(mut self, spill_over: bool) -> Self {
+        self.spill_over = spill_over;
+        self
+    }
+
+    /// The manager with `hook` called on every failed request and refused return, on the thread where it
+    /// happens (see [`FailureHook`]).
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use flight_memory::{Bin, BinTable, BufferFailure, BufferManager, BufferState, BufferStorage, ManagerId};
+    ///
+    /// static FAILURES: AtomicUsize = AtomicUsize::new(0);
+    /// fn count(failure: &BufferFailure) {
+    ///     FAILURES.fetch_add(1, Ordering::Relaxed);
+    ///     eprintln!("{failure}");
+    /// }
+    ///
+    /// const BINS: BinTable<1> = BinTable::new([Bin::new(16, 1)]);
+    /// static STATE: BufferState<1, 1> = BufferState::new();
+    /// static STORAGE: BufferStorage<16, 8> = BufferStorage::zeroed();
+    /// // SAFETY: STATE and STORAGE are new and given to this manager only.
+    /// static WATCHED: BufferManager<'static> =
+    ///     unsafe { BufferManager::new(ManagerId(3), &BINS, &STATE, &STORAGE) }.with_failure_hook(count);
+    ///
+    /// assert!(WATCHED.allocate(17).is_err());
+    /// assert_eq!(FAILURES.load(Ordering::Relaxed), 1);
+    /// ```
+    #[must_use]
+    pub const fn with_failure_hook(mut self, hook: FailureHook) -> Self {
+        self.hook = Some(hook);
+        self
+    }
+
+    /// This manager's id.
+    #[inline]
+    pub const fn id(&self) -> ManagerId {
+        self.id
+    }
+
+    /// The alignment of every buffer.
+    #[inline]
+    pub const fn alignment(&self) -> usize {
+        self.alignment
+    }
+
+    /// How many bins the manager has.
+    #[inline]
+    pub const fn bin_count(&self) -> usize {
+        self.layouts.len()
+    }
+
+    /// How many buffers all bins have together.
+    #[inline]
+    pub const fn total_buffs(&self) -> usize {
+        self.total_buffs
+    }
+
+    /// The bytes all buffers take, each rounded up to the alignment.
+    #[inline]
+    pub const fn storage_size(&self) -> usize {
+        self.storage_size
+    }
+
+    /// Whether a request may be served by a larger bin when its first choice is full.
+    #[inline]
+    pub const fn spill_over(&self) -> bool {
+        self.spill_over
+    }
+
+    /// The bins, smallest first; bin numbers are positions in this order.
+    ///
+    /// ```
+    /// use flight_memory::{buffer_manager, Bin};
+    ///
+    /// buffer_manager! {
+    ///     static CAMERA: id 9, bins [4096 x 2, 256 x 8];
+    /// }
+    /// assert_eq!(CAMERA.bins().collect::<Vec<_>>(), [Bin::new(256, 8), Bin::new(4096, 2)]);
+    /// ```
+    pub fn bins(&self) -> impl ExactSizeIterator<Item = Bin> + '_ {
+        self.layouts
+            .iter()
+            .map(|layout| Bin::new(layout.size, layout.count))
+    }
+
+    /// A buffer of `size` bytes, from the smallest bin whose buffers are at least `size` bytes and that has one
+    /// free, or a larger bin if spill-over is on. Its [`len`](Buffer::len) is `size`, its
+    /// [`capacity`](Buffer::capacity) the bin's size, and it starts at a multiple of the manager's
+    /// [`alignment`](BufferManager::alignment). The bytes are what the previous owner left (zero at first).
+    ///
+    /// A zero-size request is served like any other (by bin 0 if it has a free buffer) and counted in
+    /// `empty_buffs`. Cost: a partition of the bins by size, then one lock-free pop per bin tried.
+    ///
+    /// # Errors
+    ///
+    /// Counted in `no_buffs` and reported to the failure hook:
+    ///
+    /// * [`AllocError::TooLarge`] if `size` is larger than every bin;
+    /// * [`AllocError::Exhausted`] if every bin that could serve it is full (`capacity` is how many buffers
+    ///   those bins have).
+    ///
+    /// ```
+    /// use flight_memory::{buffer_manager, AllocError};
+    ///
+    /// buffer_manager! {
+    ///     static TLM: id 1, bins [64 x 1, 256 x 1];
+    /// }
+    ///
+    /// let first = TLM.allocate(50)?;
+    /// let spilled = TLM.allocate(50)?;
+    /// assert_eq!((first.bin(), spilled.bin()), (0, 1));
+    /// assert_eq!(TLM.allocate(50).unwrap_err(), AllocError::Exhausted { capacity: 2 });
+    /// assert_eq!(TLM.allocate(300).unwrap_err(), AllocError::TooLarge { requested: 300, max: 256 });
+    /// assert_eq!(TLM.telemetry().no_buffs, 2);
+    /// # Ok::<(), AllocError>(())
+    /// ```
+    #[inline]
+    pub fn allocate(&self, size: usize) -> Result<Buffer<'_>, AllocError> {
+        let first = self.layouts.partition_point(|layout| layout.size < size);
+        if size == 0 {
+            self.count_empty(first);
+        }
+        let end = if self.spill_over {
+            self.layouts.len()
+        } else {
+            first.saturating_add(1).min(self.layouts.len())
+        };
+        let mut bin = first;
+        while bin < end {
+            if let Some((layout, state)) = self.bin(bin) {
+                if let Some(index) = state.free.pop(self.links_of(layout)) {
+                    return Ok(self.hand_out(first, bin, layout, state, index, size));
+                }
+            }
+            bin += 1;
+        }
+        Err(self.no_buffer(size, first, end))
+    }
+
+    /// Wraps buffer `index` of `bin`, just taken from its free list, in a handle of length `len`.
+    #[inline]
+    fn hand_out(
+        &self,
+        first: usize,
+        bin: usize,
+        layout: &BinLayout,
+        state: &BinState,
+        index: u32,
+        len: usize,
+    ) -> Buffer<'_> {
+        state.curr.fetch_add(1, Ordering::Relaxed);
+        self.counters.handed_out(layout.size);
+        if bin != first {
+            self.count_spill(first);
+        }
+        // SAFETY: `index` was just popped from the bin's free list, so it is below the bin's count and ours
+        // alone; `len <= layout.size` because the bin was chosen for fitting it.
+        unsafe { Buffer::new(self, bin, index, self.buffer_start(layout, index), len) }
+    }
+
+    /// The bin's layout and state, or `None` if there is no bin `bin`.
+    #[inline]
+    pub(super) fn bin(&self, bin: usize) -> Option<(&BinLayout, &BinState)> {
+        Some((self.layouts.get(bin)?, self.bins.get(bin)?))
+    }
+
+    /// The links of a bin's buffers.
+    #[inline]
+    pub(super) fn links_of(&self, layout: &BinLayout) -> &[Link] {
+        self.links
+            .get(layout.first..layout.first.wrapping_add(layout.count))
+            .unwrap_or(&[])
+    }
+
+    /// The tag of buffer `index` of a bin.
+    #[inline]
+    pub(super) fn tag_of(&self, layout: &BinLayout, index: u32) -> Option<&AtomicU32> {
+        if index as usize >= layout.count {
+            return None;
+        }
+        self.tags.get(layout.first.wrapping_add(index as usize))
+    }
+
+    /// The first byte of buffer `index` of a bin. The address is computed with wrapping arithmetic, so any
+    /// `index` is harmless; for `index < layout.count` it is inside storage.
+    #[inline]
+    pub(super) fn buffer_start(&self, layout: &BinLayout, index: u32) -> NonNull<u8> {
+        let offset = layout
+            .offset
+            .wrapping_add((index as usize).wrapping_mul(layout.stride));
+        let start = self.storage.as_ptr().wrapping_add(offset);
+        NonNull::new(start).unwrap_or(self.storage)
+    }
+
+    /// Gives buffer `index` of `bin` back to its free list and counts it.
+    ///
+    /// # Safety
+    ///
+    /// The caller owns the buffer: a handle being dropped, or a return that just took it back from the raw
+    /// state. It does not touch the buffer afterwards.
+    #[inline]
+    pub(super) unsafe fn release(&self, bin: usize, index: u32) {
+        let Some((layout, state)) = self.bin(bin) else {
+            return;
+        };
+        // Counted before the buffer is given back, so the counters never exceed the buffers actually out.
+        state.curr.fetch_sub(1, Ordering::Relaxed);
+        self.counters.given_back(layout.size);
+        // SAFETY: the caller owns the buffer, so it was popped from this bin's free list with these links and has
+        // not been pushed since.
+        unsafe { state.free.push_owned(self.links_of(layout), index) };
+    }
+
+    /// Gives a buffer back. The same as dropping it, except that a buffer of another manager is refused: it goes
+    /// back to its own manager all the same (nothing leaks), and the mistake is counted here in
+    /// `rejected_returns` and reported to the hook.
+    ///
+    /// # Errors
+    ///
+    /// [`FreeError::WrongManager`] if the buffer came from another manager.
+    ///
+    /// ```
+    /// use flight_memory::{buffer_manager, FreeError};
+    ///
+    /// buffer_manager! {
+    ///     static A: id 1, bins [32 x 2];
+    /// }
+    /// buffer_manager! {
+    ///     static B: id 2, bins [32 x 2];
+    /// }
+    ///
+    /// let mine = A.allocate(8)?;
+    /// assert_eq!(A.deallocate(mine), Ok(()));
+    /// let stray = B.allocate(8)?;
+    /// assert_eq!(A.deallocate(stray), Err(FreeError::WrongManager { expected: 1, found: 2 }));
+    /// assert_eq!((A.telemetry().rejected_returns, B.telemetry().curr_buffs), (1, 0));
+    /// # Ok::<(), flight_memory::AllocError>(())
+    /// ```
+    pub fn deallocate(&self, buffer: Buffer<'_>) -> Result<(), FreeError> {
+        let owner = buffer.manager;
+        if core::ptr::eq(owner.cast_erased(), self.cast_erased()) {
+            drop(buffer);
+            return Ok(());
+        }
+        let found = owner.id;
+        drop(buffer);
+        let error = FreeError::WrongManager {
+            expected: self.id.0,
+            found: found.0,
+        };
+        self.refuse(None, ReturnError::Free(error));
+        Err(error)
+    }
+
+    /// The address of the manager, for identity comparisons across lifetimes.
+    #[inline]
+    fn cast_erased(&self) -> *const () {
+        (self as *const Self).cast()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn count_empty(&self, first: usize) {
+        self.counters.empty_buffs.fetch_add(1, Ordering::Relaxed);
+        if let Some(state) = self.bins.get(first) {
+            state.empty_buffs.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn count_spill(&self, first: usize) {
+        if let Some(state) = self.bins.get(first) {
+            state.spills.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Counts and reports a request for `size` bytes that bins `first..end` could not serve.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn no_buffer(&self, size: usize, first: usize, end: usize) -> AllocError {
+        let error = match self.layouts.last() {
+            Some(largest) if size > largest.size => AllocError::TooLarge {
+                requested: size,
+                max: largest.size,
+            },
+            _ => AllocError::Exhausted {
+                capacity: self
+                    .layouts
+                    .get(first..end)
+                    .unwrap_or(&[])
+                    .iter()
+                    .map(|layout| layout.count)
+                    .sum(),
+            },
+        };
+        self.fail(size, first, error)
+    }
+
+    /// Counts and reports a request for `size` bytes (first choice `first`) that failed with `error`.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn fail(&self, size: usize, first: usize, error: AllocError) -> AllocError {
+        self.counters.stats.record_failure();
+        if let Some(state) = self.bins.get(first) {
+            state.no_buffs.fetch_add(1, Ordering::Relaxed);
+        }
+        if let Some(hook) = self.hook {
+            hook(&BufferFailure::Allocate {
+                manager: self.id,
+                requested: size,
+                error,
+            });
+        }
+        error
+    }
+
+    /// Counts and reports a refused return, naming `bin` if it is one of the manager's.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn refuse(&self, bin: Option<usize>, error: ReturnError) -> ReturnError {
+        self.counters
+            .rejected_returns
+            .fetch_add(1, Ordering::Relaxed);
+        if let Some(state) = bin.and_then(|bin| self.bins.get(bin)) {
+            state.rejected_returns.fetch_add(1, Ordering::Relaxed);
+        }
+        if let Some(hook) = self.hook {
+            hook(&BufferFailure::Return {
+                manager: self.id,
+                error,
+            });
+        }
+        error
+    }
+}
+
+impl core::fmt::Debug for BufferManager<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("BufferManager")
+            .field("id", &self.id.0)
+            .field("bins", &self.layouts.len())
+            .field("total_buffs", &self.total_buffs)
+            .field("curr_buffs", &self.counters.curr.load(Ordering::Relaxed))
+            .field("alignment", &self.alignment)
+            .field("spill_over", &self.spill_over)
+            .field("set_up", &self.owner.is_some())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,251 @@
+//! Telemetry of a buffer manager with F´'s channel names, overall ([`BufferTelemetry`]) and per bin
+//! ([`BinTelemetry`]), and the failure hook ([`FailureHook`], [`BufferFailure`]). What each counter means is
+//! documented on [`BufferManager`](crate::BufferManager#telemetry).
+
+use crate::AllocError;
+use crate::MemoryStats;
+use crate::sync::{AtomicUsize, Ordering, const_fn_unless_loom};
+
+use super::{BufferManager, ManagerId, ReturnError};
+
+/// The manager-wide counters. All zero when new.
+#[derive(Debug)]
+pub(crate) struct Counters {
+    /// Bytes (bin sizes) in use and their peak, successful allocations and frees, and failed requests (= F´'s
+    /// `no_buffs`).
+    pub(crate) stats: MemoryStats,
+    /// Buffers out: incremented after a buffer is taken, decremented before it is given back.
+    pub(crate) curr: AtomicUsize,
+    /// The highest value `curr` has had.
+    pub(crate) hi: AtomicUsize,
+    /// Zero-size requests.
+    pub(crate) empty_buffs: AtomicUsize,
+    /// Refused returns.
+    pub(crate) rejected_returns: AtomicUsize,
+}
+
+impl Counters {
+    const_fn_unless_loom! {
+        pub(crate) fn new() -> Self {
+            Counters {
+                stats: MemoryStats::new(),
+                curr: AtomicUsize::new(0),
+                hi: AtomicUsize::new(0),
+                empty_buffs: AtomicUsize::new(0),
+                rejected_returns: AtomicUsize::new(0),
+            }
+        }
+    }
+
+    /// Counts a buffer of `size` bytes (its bin's size) handed out.
+    #[inline]
+    pub(crate) fn handed_out(&self, size: usize) {
+        self.stats.record_allocation(size);
+        let now = self.curr.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
+        if now > self.hi.load(Ordering::Relaxed) {
+            self.hi.fetch_max(now, Ordering::Relaxed);
+        }
+    }
+
+    /// Counts a buffer of `size` bytes given back.
+    #[inline]
+    pub(crate) fn given_back(&self, size: usize) {
+        self.curr.fetch_sub(1, Ordering::Relaxed);
+        self.stats.record_free(size);
+    }
+}
+
+/// The telemetry of a buffer manager at one instant, with F´'s channel names. See
+/// [`BufferManager`](crate::BufferManager#telemetry) for what each counter means.
+///
+/// ```
+/// use flight_memory::buffer_manager;
+///
+/// buffer_manager! {
+///     static RADIO: id 4, bins [64 x 2];
+/// }
+///
+/// let a = RADIO.allocate(10)?;
+/// let b = RADIO.allocate(0)?; // served, and counted in empty_buffs
+/// assert!(RADIO.allocate(10).is_err()); // counted in no_buffs
+/// drop((a, b));
+///
+/// let tlm = RADIO.telemetry();
+/// assert_eq!((tlm.total_buffs, tlm.curr_buffs, tlm.hi_buffs), (2, 0, 2));
+/// assert_eq!((tlm.no_buffs, tlm.empty_buffs, tlm.rejected_returns), (1, 1, 0));
+/// # Ok::<(), flight_memory::AllocError>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct BufferTelemetry {
+    /// The manager's id.
+    pub manager: ManagerId,
+    /// How many bins the manager has.
+    pub bins: usize,
+    /// Buffers the manager has.
+    pub total_buffs: usize,
+    /// Buffers handed out now.
+    pub curr_buffs: usize,
+    /// The most buffers out at once.
+    pub hi_buffs: usize,
+    /// Requests that could not be served (every candidate bin full, or larger than every bin).
+    pub no_buffs: usize,
+    /// Zero-size requests.
+    pub empty_buffs: usize,
+    /// Returns that were refused.
+    pub rejected_returns: usize,
+}
+
+/// The telemetry of one bin at one instant. See [`BufferManager`](crate::BufferManager#telemetry).
+///
+/// ```
+/// use flight_memory::buffer_manager;
+///
+/// buffer_manager! {
+///     static LINK: id 5, bins [32 x 1, 256 x 1];
+/// }
+///
+/// let _small = LINK.allocate(20)?;
+/// let _spilled = LINK.allocate(20)?; // bin 0 is full: served by bin 1
+///
+/// let bins: Vec<_> = LINK.bin_telemetry().collect();
+/// assert_eq!((bins[0].size, bins[0].curr_buffs, bins[0].spills), (32, 1, 1));
+/// assert_eq!((bins[1].size, bins[1].curr_buffs, bins[1].hi_buffs), (256, 1, 1));
+/// # Ok::<(), flight_memory::AllocError>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct BinTelemetry {
+    /// The bin's number (its position in size order).
+    pub bin: usize,
+    /// Bytes in each of its buffers.
+    pub size: usize,
+    /// Buffers in the bin.
+    pub total_buffs: usize,
+    /// Buffers of the bin handed out now.
+    pub curr_buffs: usize,
+    /// The most buffers of the bin out at once.
+    pub hi_buffs: usize,
+    /// Failed requests whose first choice was this bin.
+    pub no_buffs: usize,
+    /// Zero-size requests whose first choice was this bin.
+    pub empty_buffs: usize,
+    /// Requests whose first choice was this bin, served by a larger bin because this one was full.
+    pub spills: usize,
+    /// Refused returns that named this bin.
+    pub rejected_returns: usize,
+}
+
+/// What went wrong, as given to a [`FailureHook`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BufferFailure {
+    /// A request could not be served (counted in `no_buffs`).
+    Allocate {
+        /// The manager's id.
+        manager: ManagerId,
+        /// Bytes asked for.
+        requested: usize,
+        /// Why it failed.
+        error: AllocError,
+    },
+    /// A buffer given back was refused (counted in `rejected_returns`).
+    Return {
+        /// The manager's id.
+        manager: ManagerId,
+        /// Why it was refused.
+        error: ReturnError,
+    },
+}
+
+impl core::fmt::Display for BufferFailure {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            BufferFailure::Allocate {
+                manager,
+                requested,
+                error,
+            } => write!(
+                f,
+                "buffer manager {}: request for {requested} bytes failed: {error}",
+                manager.0
+            ),
+            BufferFailure::Return { manager, error } => {
+                write!(f, "buffer manager {}: return refused: {error}", manager.0)
+            }
+        }
+    }
+}
+
+/// A function a manager calls, on the failing thread, each time a request fails or a return is refused, in
+/// addition to counting it; set with [`BufferManager::with_failure_hook`](crate::BufferManager::with_failure_hook).
+///
+/// Unlike F´'s throttled events, which go silent after a few, the hook is called every time. It may run in
+/// interrupt context if buffers are requested there: keep it short and non-blocking (bump a counter, set a flag,
+/// queue an event). It must not request buffers from the same manager, which could recurse.
+///
+/// Components that would rather poll read [`BufferTelemetry::no_buffs`] and
+/// [`rejected_returns`](BufferTelemetry::rejected_returns), which never stop counting.
+pub type FailureHook = fn(&BufferFailure);
+
+impl BufferManager<'_> {
+    /// The manager's telemetry now. See [`BufferManager`](crate::BufferManager#telemetry) for the meanings.
+    ///
+    /// ```
+    /// use flight_memory::buffer_manager;
+    ///
+    /// buffer_manager! {
+    ///     static HK: id 3, bins [64 x 2];
+    /// }
+    ///
+    /// let _a = HK.allocate(8)?;
+    /// let tlm = HK.telemetry();
+    /// assert_eq!((tlm.manager.0, tlm.bins, tlm.total_buffs, tlm.curr_buffs), (3, 1, 2, 1));
+    /// # Ok::<(), flight_memory::AllocError>(())
+    /// ```
+    pub fn telemetry(&self) -> BufferTelemetry {
+        let counters = &self.counters;
+        BufferTelemetry {
+            manager: self.id,
+            bins: self.layouts.len(),
+            total_buffs: self.total_buffs,
+            curr_buffs: counters.curr.load(Ordering::Relaxed),
+            hi_buffs: counters.hi.load(Ordering::Relaxed),
+            no_buffs: counters.stats.snapshot().failures,
+            empty_buffs: counters.empty_buffs.load(Ordering::Relaxed),
+            rejected_returns: counters.rejected_returns.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The telemetry of each bin now, smallest bin first.
+    ///
+    /// ```
+    /// use flight_memory::buffer_manager;
+    ///
+    /// buffer_manager! {
+    ///     static HK: id 3, bins [512 x 1, 64 x 2];
+    /// }
+    ///
+    /// let _a = HK.allocate(100)?;
+    /// let sizes: Vec<_> = HK.bin_telemetry().map(|bin| (bin.size, bin.curr_buffs)).collect();
+    /// assert_eq!(sizes, [(64, 0), (512, 1)]);
+    /// # Ok::<(), flight_memory::AllocError>(())
+    /// ```
+    pub fn bin_telemetry(&self) -> impl ExactSizeIterator<Item = BinTelemetry> + '_ {
+        self.layouts
+            .iter()
+            .zip(self.bins.iter())
+            .enumerate()
+            .map(|(bin, (layout, state))| BinTelemetry {
+                bin,
+                size: layout.size,
+                total_buffs: layout.count,
+                curr_buffs: state.curr.load(Ordering::Relaxed),
+                hi_buffs: state.free.high_water() as usize,
+                no_buffs: state.no_buffs.load(Ordering::Relaxed),
+                empty_buffs: state.empty_buffs.load(Ordering::Relaxed),
+                spills: state.spills.load(Ordering::Relaxed),
+                rejected_returns: state.rejected_returns.load(Ordering::Relaxed),
+            })
+    }
+}

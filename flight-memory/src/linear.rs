@@ -1,0 +1,486 @@
+//! The bump allocator: O(1), lock-free, freed all at once.
+
+use core::ptr::NonNull;
+
+use crate::storage::{Arena, typed};
+use crate::sync::{AtomicUsize, Ordering, const_fn_unless_loom};
+use crate::{
+    AllocError, AllocationStrategy, Allocator, FreeError, MemoryStats, Rejected, StatsSnapshot,
+};
+
+/// A bump allocator: each allocation takes the next bytes of its memory, and [`reset`](LinearAllocator::reset)
+/// gives them all back at once. Use it for scratch memory that lives for one cycle, one command, or one file
+/// transfer.
+///
+/// Allocation is O(1) and lock-free: one compare-and-swap on the offset, so a `static` allocator can be shared
+/// by every thread and interrupt (`LinearAllocator` is `Sync`). Nothing is freed one by one: the crate's
+/// [`Allocator::deallocate`] refuses with [`FreeError::Unsupported`].
+///
+/// # Where the memory comes from
+///
+/// * A `static` with no start-up cost: [`static_allocator!`](crate::static_allocator) (hand-written code), or
+///   [`from_raw_parts`](LinearAllocator::from_raw_parts) over a private
+///   [`StaticStorage`](crate::StaticStorage) (generated code).
+/// * A borrowed slice: [`from_slice`](LinearAllocator::from_slice), also `const`.
+/// * The heap (feature `alloc`): [`new`](LinearAllocator::new), freed when the allocator is dropped.
+///
+/// # Typed helpers
+///
+/// [`alloc`](LinearAllocator::alloc), [`alloc_with`](LinearAllocator::alloc_with),
+/// [`alloc_slice_copy`](LinearAllocator::alloc_slice_copy),
+/// [`alloc_slice_fill_with`](LinearAllocator::alloc_slice_fill_with) and
+/// [`alloc_str`](LinearAllocator::alloc_str) place values and hand out references that live as long as the
+/// borrow of the allocator; `reset` takes `&mut self`, so it cannot run while one of them exists. They never
+/// panic: a request that does not fit is an error (and `alloc` gives the value back).
+///
+/// **Values placed in the allocator are never dropped**: `reset` and the allocator's own drop release the bytes
+/// without running destructors, as in bumpalo. Place plain data, or drop values yourself
+/// (`core::ptr::drop_in_place`) before a reset.
+///
+/// # Statistics
+///
+/// `used` is the offset: the bytes handed out plus the alignment padding between them. `peak` is its high-water
+/// mark across resets. `failures` counts requests that could not be served and memory given back (refused).
+///
+/// ```
+/// use flight_memory::{static_allocator, Allocator, AllocError};
+///
+/// static_allocator! {
+///     static SCRATCH: LinearAllocator(1024);
+/// }
+///
+/// let samples = SCRATCH.alloc_slice_copy(&[1u16, 2, 3])?;
+/// samples[0] = 7;
+/// let name = SCRATCH.alloc_str("wheel-2")?;
+/// assert_eq!((&*samples, &*name), (&[7u16, 2, 3][..], "wheel-2"));
+/// assert_eq!(SCRATCH.stats().allocations, 2);
+///
+/// // Exhaustion is an error, never a panic.
+/// assert!(matches!(SCRATCH.allocate(4096, 8), Err(AllocError::OutOfMemory { .. })));
+/// # Ok::<(), AllocError>(())
+/// ```
+#[derive(Debug)]
+pub struct LinearAllocator<'a> {
+    arena: Arena<'a>,
+    /// Bytes handed out from the start of the arena, alignment padding included: always `<= arena.len()`. Grows
+    /// by compare-and-swap; goes down only in `reset` (`&mut self`) and when `allocator-api2` gives back or
+    /// shrinks the newest allocation (a `Release` exchange, which the `Acquire` exchange of the next allocation
+    /// pairs with before the bytes are reused).
+    offset: AtomicUsize,
+    stats: MemoryStats,
+}
+
+impl<'a> LinearAllocator<'a> {
+    const_fn_unless_loom! {
+        /// An allocator over `bytes`, which it borrows for `'a`.
+        ///
+        /// ```
+        /// use flight_memory::LinearAllocator;
+        ///
+        /// let mut buffer = [0u8; 64];
+        /// let scratch = LinearAllocator::from_slice(&mut buffer);
+        /// let x = scratch.alloc(5u64).map_err(|rejected| rejected.error())?;
+        /// *x += 1;
+        /// assert_eq!(scratch.total_memory(), 64);
+        /// # Ok::<(), flight_memory::AllocError>(())
+        /// ```
+        pub fn from_slice(bytes: &'a mut [u8]) -> Self {
+            Self::with_arena(Arena::from_slice(bytes))
+        }
+    }
+
+    const_fn_unless_loom! {
+        /// An allocator over the `len` bytes at `ptr`: the constructor for generated code, which keeps the
+        /// storage in a private `static` (see [`StaticStorage`](crate::StaticStorage)).
+        ///
+        /// # Safety
+        ///
+        /// * `ptr` is valid for reads and writes of `len` bytes for `'a`, and those bytes are one allocated
+        ///   object (a `static`, or one allocation);
+        /// * nothing else reads or writes those bytes while the allocator or any memory it handed out is in
+        ///   use: in particular, no second allocator is built over them.
+        pub unsafe fn from_raw_parts(ptr: NonNull<u8>, len: usize) -> Self {
+            // SAFETY: forwarded from this function's contract.
+            Self::with_arena(unsafe { Arena::from_raw_parts(ptr, len) })
+        }
+    }
+
+    const_fn_unless_loom! {
+        fn with_arena(arena: Arena<'a>) -> Self {
+            LinearAllocator { arena, offset: AtomicUsize::new(0), stats: MemoryStats::new() }
+        }
+    }
+
+    /// Allocates `size` bytes aligned to `align` (a power of two), uninitialised. A zero-size request is served
+    /// with an aligned pointer and takes only the padding.
+    ///
+    /// # Errors
+    ///
+    /// [`AllocError::OutOfMemory`] if the request does not fit in what is left, [`AllocError::InvalidAlignment`]
+    /// if `align` is not a power of two, [`AllocError::SizeOverflow`] if `size` plus padding overflows. Each
+    /// failure is counted in [`stats`](LinearAllocator::stats).
+    #[inline]
+    pub fn allocate(&self, size: usize, align: usize) -> Result<NonNull<u8>, AllocError> {
+        let mut current = self.offset.load(Ordering::Relaxed);
+        loop {
+            let placed = match self.arena.place(current, size, align) {
+                Ok(placed) => placed,
+                Err(error) => return Err(self.refuse(error)),
+            };
+            let Some(ptr) = self.arena.ptr_at(placed.start) else {
+                // Unreachable: `place` keeps `start <= end <= len`.
+                return Err(self.refuse(AllocError::SizeOverflow));
+            };
+            match self.offset.compare_exchange_weak(
+                current,
+                placed.end,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    self.stats.record_allocation(placed.end - current);
+                    return Ok(ptr);
+                }
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refuse(&self, error: AllocError) -> AllocError {
+        self.stats.record_failure();
+        error
+    }
+
+    /// Moves `value` into the allocator and returns a reference to it. Its destructor never runs.
+    ///
+    /// # Errors
+    ///
+    /// [`Rejected`] gives `value` back with the reason when it does not fit.
+    ///
+    /// ```
+    /// use flight_memory::LinearAllocator;
+    ///
+    /// let mut buffer = [0u8; 4];
+    /// let scratch = LinearAllocator::from_slice(&mut buffer);
+    /// let a = scratch.alloc(1u16).map_err(|r| r.error())?;
+    /// let b = scratch.alloc(2u16).map_err(|r| r.error())?;
+    /// assert_eq!(*a + *b, 3);
+    /// let full = scratch.alloc(3u16).unwrap_err();
+    /// assert_eq!(full.into_inner(), 3); // nothing lost
+    /// # Ok::<(), flight_memory::AllocError>(())
+    /// ```
+    #[inline]
+    #[allow(clippy::mut_from_ref)] // each call hands out fresh, disjoint memory; see `typed`.
+    pub fn alloc<T>(&self, value: T) -> Result<&mut T, Rejected<T>> {
+        match self.allocate(size_of::<T>(), align_of::<T>()) {
+            // SAFETY: the memory was just handed out for a `T` (size and alignment), is ours alone, and is not
+            // reused before `reset(&mut self)`, which cannot run while the returned borrow of `self` lives.
+            Ok(ptr) => Ok(unsafe { typed::write(ptr, value) }),
+            Err(error) => Err(Rejected::new(value, error)),
+        }
+    }
+
+    /// Places the value `f` returns (built after the memory is found, so a failed request does not build it).
+    ///
+    /// # Errors
+    ///
+    /// [`AllocError`] when a `T` does not fit; `f` is not called then.
+    #[inline]
+    #[allow(clippy::mut_from_ref)] // fresh, disjoint memory, as for `alloc`.
+    pub fn alloc_with<T>(&self, f: impl FnOnce() -> T) -> Result<&mut T, AllocError> {
+        let ptr = self.allocate(size_of::<T>(), align_of::<T>())?;
+        // SAFETY: as in `alloc`.
+        Ok(unsafe { typed::write(ptr, f()) })
+    }
+
+    /// Copies `src` into the allocator.
+    ///
+    /// # Errors
+    ///
+    /// [`AllocError`] when the slice does not fit, or its size overflows.
+    #[inline]
+    #[allow(clippy::mut_from_ref)] // fresh, disjoint memory, as for `alloc`.
+    pub fn alloc_slice_copy<T: Copy>(&self, src: &[T]) -> Result<&mut [T], AllocError> {
+        let layout = typed::array_layout::<T>(src.len()).map_err(|e| self.refuse(e))?;
+        let ptr = self.allocate(layout.size(), layout.align())?;
+        // SAFETY: the memory was just handed out for `[T; src.len()]`, is ours alone until `reset(&mut self)`,
+        // and is fresh, so it cannot overlap `src`.
+        Ok(unsafe { typed::copy_slice(ptr, src) })
+    }
+
+    /// Builds a slice of `len` values, element `i` being `f(i)`.
+    ///
+    /// If `f` panics, the elements built so far are leaked and the memory stays taken until `reset`.
+    ///
+    /// # Errors
+    ///
+    /// [`AllocError`] when the slice does not fit, or its size overflows; `f` is not called then.
+    ///
+    /// ```
+    /// use flight_memory::LinearAllocator;
+    ///
+    /// let mut buffer = [0u8; 64];
+    /// let scratch = LinearAllocator::from_slice(&mut buffer);
+    /// let squares = scratch.alloc_slice_fill_with(4, |i| (i * i) as u32)?;
+    /// assert_eq!(squares, &[0, 1, 4, 9]);
+    /// # Ok::<(), flight_memory::AllocError>(())
+    /// ```
+    #[inline]
+    #[allow(clippy::mut_from_ref)] // fresh, disjoint memory, as for `alloc`.
+    pub fn alloc_slice_fill_with<T>(
+        &self,
+        len: usize,
+        f: impl FnMut(usize) -> T,
+    ) -> Result<&mut [T], AllocError> {
+        let layout = typed::array_layout::<T>(len).map_err(|e| self.refuse(e))?;
+        let ptr = self.allocate(layout.size(), layout.align())?;
+        // SAFETY: the memory was just handed out for `[T; len]` and is ours alone until `reset(&mut self)`.
+        Ok(unsafe { typed::fill_with(ptr, len, f) })
+    }
+
+    /// Copies `src` into the allocator.
+    ///
+    /// # Errors
+    ///
+    /// [`AllocError`] when the string does not fit.
+    #[inline]
+    #[allow(clippy::mut_from_ref)] // fresh, disjoint memory, as for `alloc`.
+    pub fn alloc_str(&self, src: &str) -> Result<&mut str, AllocError> {
+        let bytes = self.alloc_slice_copy(src.as_bytes())?;
+        // SAFETY: the bytes are a copy of a `str`, so they are UTF-8.
+        Ok(unsafe { core::str::from_utf8_unchecked_mut(bytes) })
+    }
+
+    /// Gives every allocation back at once. Destructors of placed values do not run. Keeps the peak and the
+    /// counts in [`stats`](LinearAllocator::stats), and sets `used` to zero.
+    ///
+    /// Taking `&mut self` proves that no reference handed out by the typed helpers is still alive. (Raw pointers
+    /// from [`allocate`](LinearAllocator::allocate) are dangling after a reset; not using them is up to their
+    /// holder, as with any raw pointer.)
+    ///
+    /// ```compile_fail
+    /// # let mut buffer = [0u8; 64];
+    /// let mut scratch = flight_memory::LinearAllocator::from_slice(&mut buffer);
+    /// let x = scratch.alloc(1u8).unwrap();
+    /// scratch.reset(); // error: `scratch` is borrowed by `x`
+    /// *x += 1;
+    /// ```
+    pub fn reset(&mut self) {
+        self.offset.store(0, Ordering::Relaxed);
+        self.stats.record_reset();
+    }
+
+    /// Bytes handed out, alignment padding included.
+    #[inline]
+    pub fn used_memory(&self) -> usize {
+        self.offset.load(Ordering::Relaxed)
+    }
+
+    /// Size of the allocator's memory in bytes.
+    #[inline]
+    pub fn total_memory(&self) -> usize {
+        self.arena.len()
+    }
+
+    /// Bytes not handed out yet; alignment may keep a request of this size from being served.
+    #[inline]
+    pub fn available_memory(&self) -> usize {
+        self.total_memory().saturating_sub(self.used_memory())
+    }
+
+    /// The allocator's statistics now.
+    pub fn stats(&self) -> StatsSnapshot {
+        self.stats.snapshot()
+    }
+
+    /// The offset of `ptr` in the allocator's memory, if it points inside (or one past the end).
+    #[cfg(any(feature = "allocator-api2", test))]
+    #[inline]
+    pub(crate) fn offset_of(&self, ptr: NonNull<u8>) -> Option<usize> {
+        self.arena.offset_of(ptr)
+    }
+
+    /// Moves the end of the newest allocation, which starts at `start`, from `start + old_size` to
+    /// `start + new_size`, if it still is the newest and the new end fits.
+    ///
+    /// Moving it down publishes the caller's last writes to the released bytes (`Release`) for whoever
+    /// allocates them next (`Acquire` in [`allocate`](LinearAllocator::allocate)).
+    #[cfg(any(feature = "allocator-api2", test))]
+    fn move_newest_end(&self, start: usize, old_size: usize, new_size: usize) -> Option<()> {
+        let old_end = start.checked_add(old_size)?;
+        let new_end = start.checked_add(new_size)?;
+        if new_end > self.arena.len() {
+            return None;
+        }
+        self.offset
+            .compare_exchange(old_end, new_end, Ordering::AcqRel, Ordering::Relaxed)
+            .ok()
+            .map(drop)
+    }
+
+    /// Resizes the newest allocation, `start..start + old_size`, to `new_size` bytes in place, if it still is the
+    /// newest and the new size fits. Counted as one allocation and one free (what a move would count), with
+    /// `used` following the size.
+    #[cfg(any(feature = "allocator-api2", test))]
+    pub(crate) fn resize_newest(&self, start: usize, old_size: usize, new_size: usize) -> bool {
+        if self.move_newest_end(start, old_size, new_size).is_none() {
+            return false;
+        }
+        self.stats
+            .record_allocation(new_size.saturating_sub(old_size));
+        self.stats.record_free(old_size.saturating_sub(new_size));
+        true
+    }
+
+    /// Gives back the newest allocation, `start..start + size`, if it still is the newest: counted as a free.
+    #[cfg(any(feature = "allocator-api2", test))]
+    pub(crate) fn release_newest(&self, start: usize, size: usize) -> bool {
+        if self.move_newest_end(start, size, 0).is_none() {
+            return false;
+        }
+        self.stats.record_free(size);
+        true
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl LinearAllocator<'static> {
+    /// An allocator over `size` bytes of the global heap (aligned to 16), freed when it is dropped: for ground
+    /// tools, simulations and tests.
+    ///
+    /// # Errors
+    ///
+    /// [`AllocError::OutOfMemory`] if the heap cannot provide the bytes, [`AllocError::SizeOverflow`] if `size`
+    /// exceeds `isize::MAX` (minus the alignment).
+    ///
+    /// ```
+    /// use flight_memory::LinearAllocator;
+    ///
+    /// let scratch = LinearAllocator::new(1024 * 1024)?;
+    /// let frame = scratch.alloc_slice_fill_with(1000, |i| i as u8)?;
+    /// assert_eq!(frame[999], 231);
+    /// # Ok::<(), flight_memory::AllocError>(())
+    /// ```
+    pub fn new(size: usize) -> Result<Self, AllocError> {
+        Ok(Self::with_arena(Arena::heap(
+            size,
+            crate::storage::HEAP_ALIGN,
+        )?))
+    }
+}
+
+impl Allocator for LinearAllocator<'_> {
+    #[inline]
+    fn allocate(&self, size: usize, align: usize) -> Result<NonNull<u8>, AllocError> {
+        LinearAllocator::allocate(self, size, align)
+    }
+
+    /// Refuses: a linear allocator frees only in bulk, with [`reset`](LinearAllocator::reset).
+    ///
+    /// # Errors
+    ///
+    /// [`FreeError::ForeignPointer`] if `ptr` is not in this allocator's memory, else
+    /// [`FreeError::Unsupported`]. Both are counted as failures.
+    fn deallocate(&self, ptr: NonNull<u8>, _size: usize) -> Result<(), FreeError> {
+        self.stats.record_failure();
+        match self.arena.offset_of(ptr) {
+            None => Err(FreeError::ForeignPointer),
+            Some(_) => Err(FreeError::Unsupported {
+                strategy: AllocationStrategy::Linear,
+            }),
+        }
+    }
+
+    fn used_memory(&self) -> usize {
+        LinearAllocator::used_memory(self)
+    }
+
+    fn total_memory(&self) -> usize {
+        LinearAllocator::total_memory(self)
+    }
+
+    fn stats(&self) -> StatsSnapshot {
+        LinearAllocator::stats(self)
+    }
+
+    fn strategy(&self) -> AllocationStrategy {
+        AllocationStrategy::Linear
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reset_gives_everything_back_and_keeps_the_peak() {
+        let mut buffer = [0u8; 32];
+        let mut scratch = LinearAllocator::from_slice(&mut buffer);
+        scratch.allocate(20, 1).unwrap();
+        assert!(scratch.allocate(20, 1).is_err());
+        scratch.reset();
+        assert_eq!(scratch.used_memory(), 0);
+        scratch.allocate(20, 1).unwrap();
+        assert_eq!(
+            scratch.stats(),
+            StatsSnapshot {
+                used: 20,
+                peak: 20,
+                allocations: 2,
+                frees: 0,
+                failures: 1
+            }
+        );
+    }
+
+    #[test]
+    fn resize_newest_only_touches_the_newest_allocation() {
+        let mut buffer = [0u8; 32];
+        let scratch = LinearAllocator::from_slice(&mut buffer);
+        let a = scratch.allocate(4, 1).unwrap();
+        let a_start = scratch.offset_of(a).unwrap();
+        let b = scratch.allocate(4, 1).unwrap();
+        let b_start = scratch.offset_of(b).unwrap();
+        assert!(!scratch.resize_newest(a_start, 4, 8));
+        assert!(scratch.resize_newest(b_start, 4, 12));
+        assert_eq!(scratch.used_memory(), b_start + 12);
+        assert!(!scratch.resize_newest(b_start, 12, 64));
+        assert!(!scratch.release_newest(a_start, 4));
+        assert!(scratch.release_newest(b_start, 12));
+        assert_eq!(scratch.used_memory(), b_start);
+        let stats = scratch.stats();
+        assert_eq!(
+            (stats.used, stats.allocations, stats.frees),
+            (b_start, 3, 2)
+        );
+    }
+
+    #[test]
+    fn bad_alignment_and_overflow_are_errors() {
+        let mut buffer = [0u8; 8];
+        let scratch = LinearAllocator::from_slice(&mut buffer);
+        assert_eq!(
+            scratch.allocate(1, 0),
+            Err(AllocError::InvalidAlignment { align: 0 })
+        );
+        assert_eq!(
+            scratch.allocate(usize::MAX, 1),
+            Err(AllocError::OutOfMemory {
+                requested: usize::MAX,
+                remaining: 8
+            })
+        );
+        scratch.allocate(1, 1).unwrap();
+        assert_eq!(
+            scratch.allocate(usize::MAX, 1),
+            Err(AllocError::SizeOverflow)
+        );
+        assert_eq!(
+            scratch.alloc_slice_fill_with(usize::MAX, |_| 0u32),
+            Err(AllocError::SizeOverflow)
+        );
+        assert_eq!(scratch.stats().failures, 4);
+    }
+}

@@ -1,0 +1,142 @@
+//! The owning handle to one block of a [`MemoryPool`](crate::MemoryPool).
+
+use core::marker::PhantomData;
+use core::ptr::NonNull;
+
+use super::ledger::Ledger;
+
+/// One block of a [`MemoryPool`](crate::MemoryPool), owned: it derefs to the block's bytes and gives the block
+/// back to its pool when dropped.
+///
+/// The bytes are whatever the previous owner left (zeroes for a block never used, or freed through a raw pointer).
+/// A `PoolBlock` is `Send`, so it can be passed to another thread or component; it borrows the pool, which is
+/// usually a `static`.
+///
+/// ```
+/// use flight_memory::MemoryPool;
+///
+/// static POOL: MemoryPool<16, 2> = MemoryPool::new();
+///
+/// let mut block = POOL.allocate()?;
+/// block[..5].copy_from_slice(b"hello");
+/// assert_eq!(&block[..5], b"hello");
+/// assert_eq!(block.len(), 16);
+/// assert_eq!(POOL.in_use(), 1);
+/// drop(block);
+/// assert_eq!(POOL.in_use(), 0);
+/// # Ok::<(), flight_memory::AllocError>(())
+/// ```
+pub struct PoolBlock<'a> {
+    /// The first byte of the block, valid for `len` bytes and owned by this handle.
+    ptr: NonNull<u8>,
+    /// The pool's block size.
+    len: usize,
+    /// The block's index in `ledger`, which marks it held by a handle.
+    index: u32,
+    ledger: &'a Ledger,
+    _bytes: PhantomData<&'a mut [u8]>,
+}
+
+// SAFETY: a `PoolBlock` is an exclusive handle to its bytes, like `&mut [u8]`, and its ledger is shared through
+// atomics (`Ledger` is `Sync`); giving the block back from another thread is what the free list is built for.
+unsafe impl Send for PoolBlock<'_> {}
+// SAFETY: shared access to a `PoolBlock` only reads its bytes, like `&&mut [u8]`.
+unsafe impl Sync for PoolBlock<'_> {}
+
+impl<'a> PoolBlock<'a> {
+    /// Wraps block `index`.
+    ///
+    /// # Safety
+    ///
+    /// `index` was taken with `Ledger::take_held` from `ledger` and is owned by the caller, and `ptr` is the first
+    /// byte of that block, valid for reads and writes of `len` bytes for `'a`.
+    #[inline]
+    pub(crate) unsafe fn new(ptr: NonNull<u8>, len: usize, index: u32, ledger: &'a Ledger) -> Self {
+        PoolBlock {
+            ptr,
+            len,
+            index,
+            ledger,
+            _bytes: PhantomData,
+        }
+    }
+
+    /// Gives up the handle without giving the block back, returning its first byte.
+    ///
+    /// The block stays allocated until the pointer is given to the pool's
+    /// [`deallocate_raw`](crate::MemoryPool::deallocate_raw) (or [`Allocator::deallocate`](crate::Allocator)),
+    /// which accepts it from now on; until then it is not lost, only in use. This is the form for queues and
+    /// FFI.
+    ///
+    /// ```
+    /// use flight_memory::MemoryPool;
+    ///
+    /// static POOL: MemoryPool<32, 2> = MemoryPool::new();
+    ///
+    /// let block = POOL.allocate()?;
+    /// let ptr = block.into_raw();
+    /// assert_eq!(POOL.in_use(), 1);
+    /// assert_eq!(POOL.deallocate_raw(ptr), Ok(()));
+    /// assert_eq!(POOL.in_use(), 0);
+    /// # Ok::<(), flight_memory::AllocError>(())
+    /// ```
+    #[inline]
+    pub fn into_raw(self) -> NonNull<u8> {
+        let block = core::mem::ManuallyDrop::new(self);
+        // SAFETY: this handle owns block `index` (the constructor's contract) and is consumed here without being
+        // dropped, so the block is not given back twice.
+        unsafe { block.ledger.disown(block.index) };
+        block.ptr
+    }
+}
+
+impl core::ops::Deref for PoolBlock<'_> {
+    type Target = [u8];
+
+    #[inline]
+    fn deref(&self) -> &[u8] {
+        // SAFETY: the handle owns the block, which is valid for `len` initialised bytes (pools start zeroed, raw
+        // frees zero the block, and a handle only ever writes bytes) for as long as the pool is borrowed.
+        unsafe { core::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl core::ops::DerefMut for PoolBlock<'_> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as in `deref`; `&mut self` makes this the only access.
+        unsafe { core::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl AsRef<[u8]> for PoolBlock<'_> {
+    #[inline]
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+impl AsMut<[u8]> for PoolBlock<'_> {
+    #[inline]
+    fn as_mut(&mut self) -> &mut [u8] {
+        self
+    }
+}
+
+impl Drop for PoolBlock<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: the handle owns block `index` (the constructor's contract) and is being dropped, so nothing
+        // accesses the block after this.
+        unsafe { self.ledger.give_back(self.index) }
+    }
+}
+
+impl core::fmt::Debug for PoolBlock<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PoolBlock")
+            .field("ptr", &self.ptr)
+            .field("len", &self.len)
+            .finish()
+    }
+}
