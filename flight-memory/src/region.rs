@@ -245,8 +245,15 @@ impl<'a> MemoryRegion<'a> {
         if start % g != 0 {
             return Err(self.refuse(FreeError::NotBlockStart { offset: start % g }));
         }
-        let end = align_up(size, g)
-            .and_then(|taken| start.checked_add(taken))
+        let taken = align_up(size, g).ok_or_else(|| self.refuse(FreeError::NotAllocated))?;
+        if taken == 0 {
+            // An empty block holds no bytes, so there is nothing to roll back; an older block may even have
+            // rolled back past it already.
+            self.stats.record_free(0);
+            return Ok(());
+        }
+        let end = start
+            .checked_add(taken)
             .ok_or_else(|| self.refuse(FreeError::NotAllocated))?;
         let mut current = self.offset.load(Ordering::Relaxed);
         loop {
