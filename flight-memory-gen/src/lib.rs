@@ -7,15 +7,28 @@
 //! 2. **validate** — names, references, duplicates, ranges, alignments, bins, `type` paths;
 //! 3. **layout** — every item's offset, padding, storage and metadata in its region, per platform
 //!    ([`layout`]); this is the one computation of sizes;
-//! 4. **budget** — items larger than their region, regions over their size, regions over the platform budget.
+//! 4. **budget** — items larger than their region, regions over their size, regions over the platform budget;
+//! 5. **code generation** — the `static`s of one platform ([`generate`]), with `const` assertions for the sizes
+//!    only rustc knows.
 //!
 //! Every error of a file is reported in one run (after a TOML syntax error, only the syntax errors), each
 //! with its file, line and column, a snippet, and a hint that says how to fix it.
 //!
-//! [`check_str`] and [`check_file`] run the stages and return a [`Checked`] plan, which is what code
-//! generation and the `flight-memory-macros` crate read; [`Analysis`] keeps the layout even when the plan does
-//! not fit (for reports). The [`report`] module renders layouts as text, JSON or SVG, as the
+//! [`check_str`] and [`check_file`] run the first four stages and return a [`Checked`] plan, which is what
+//! code generation and the `flight-memory-macros` crate read; [`Analysis`] keeps the layout even when the plan
+//! does not fit (for reports). The [`report`] module renders layouts as text, JSON or SVG, as the
 //! `flight-memory-gen` command-line tool does.
+//!
+//! Build scripts call [`build`] (or configure a [`Builder`]): it checks the plan, writes the code of the
+//! selected platform to `$OUT_DIR/flight_memory.rs` for `flight_memory::include_memory!()`, and fails the build
+//! with one `cargo::error=memory.toml:LINE:COL: message` line per error when the plan does not fit:
+//!
+//! ```no_run
+//! // build.rs
+//! fn main() {
+//!     flight_memory_gen::build("memory.toml");
+//! }
+//! ```
 //!
 //! ```
 //! let text = r#"
@@ -41,9 +54,12 @@
 //! README.
 
 #![deny(missing_docs)]
+#![allow(clippy::needless_doctest_main)] // build-script examples show their `main`
 
 mod budget;
+mod builder;
 mod check;
+mod codegen;
 mod diagnostic;
 pub mod layout;
 pub mod metadata;
@@ -55,7 +71,11 @@ pub mod size;
 mod source;
 mod validate;
 
+pub use builder::{BuildError, Builder, CONFIG_ENV, Generated, PLATFORM_ENV, build};
 pub use check::{Analysis, CheckError, Checked, ReadError, check_file, check_str};
+pub use codegen::{
+    ExternalTerm, GenerateError, OUTPUT_FILE, RUNTIME_PATH, generate, generate_with,
+};
 
 /// The README's Rust examples, run as doctests.
 #[cfg(doctest)]
@@ -63,3 +83,6 @@ pub use check::{Analysis, CheckError, Checked, ReadError, check_file, check_str}
 pub struct ReadmeDoctests;
 pub use diagnostic::{Diagnostic, Diagnostics, Label, Stage};
 pub use source::{Location, SourceFile, Span};
+
+mod scan;
+pub use scan::{BUFFER_BINS_KEY, MEMORY_POOL_KEY, ScanError, scan_crate, scan_source};

@@ -1,7 +1,7 @@
-//! `flight-memory-gen`: check a memory.toml file and report its layout.
+//! `flight-memory-gen`: check a memory.toml file, report its layout, and generate its Rust code.
 //!
-//! Exit status: 0 when the file is fine, 1 when it has errors (printed on stderr), 2 for usage errors and
-//! files that cannot be read.
+//! Exit status: 0 when the file is fine, 1 when it has errors (printed on stderr), 2 for usage errors
+//! (including an unknown or unselected platform) and files that cannot be read or written.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -10,9 +10,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use flight_memory_gen::layout::PlatformLayout;
 use flight_memory_gen::size::display_size;
-use flight_memory_gen::{Analysis, report};
+use flight_memory_gen::{Analysis, BuildError, Builder, report};
 
-/// Check memory.toml plans and show their layout.
+/// Check memory.toml plans, show their layout, and generate their Rust code.
 #[derive(Parser)]
 #[command(name = "flight-memory-gen", version, about)]
 struct Cli {
@@ -40,6 +40,19 @@ enum Command {
         /// Output format.
         #[arg(long, short, value_enum, default_value_t = Format::Text)]
         format: Format,
+    },
+    /// Generate the Rust code of FILE for one platform, as a build script does (the file
+    /// `flight_memory::include_memory!()` includes).
+    Generate {
+        /// The memory.toml file.
+        file: PathBuf,
+        /// The platform (default: $FLIGHT_MEMORY_PLATFORM, else the only platform or the one marked
+        /// `default = true`).
+        #[arg(long, short)]
+        platform: Option<String>,
+        /// Where to write the code.
+        #[arg(long, short)]
+        output: PathBuf,
     },
 }
 
@@ -76,6 +89,11 @@ fn main() -> ExitCode {
             platform,
             format,
         } => report(&file, platform.as_deref(), format, cli.color),
+        Command::Generate {
+            file,
+            platform,
+            output,
+        } => generate(&file, platform, &output, cli.color),
     }
 }
 
@@ -87,13 +105,17 @@ fn load(file: &PathBuf) -> Result<Analysis, ExitCode> {
 }
 
 fn print_errors(analysis: &Analysis, colour: Colour) {
+    print_diagnostics(&analysis.errors(), colour);
+}
+
+fn print_diagnostics(errors: &flight_memory_gen::Diagnostics, colour: Colour) {
     let colour = match colour {
         Colour::Always => true,
         Colour::Never => false,
         Colour::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
     let mut stderr = std::io::stderr().lock();
-    let _ = stderr.write_all(analysis.errors().render(colour).as_bytes());
+    let _ = stderr.write_all(errors.render(colour).as_bytes());
     let _ = stderr.flush();
 }
 
@@ -181,4 +203,38 @@ fn report(file: &PathBuf, platform: Option<&str>, format: Format, colour: Colour
         return ExitCode::from(CONFIG_ERRORS);
     }
     ExitCode::SUCCESS
+}
+
+fn generate(
+    file: &PathBuf,
+    platform: Option<String>,
+    output: &PathBuf,
+    colour: Colour,
+) -> ExitCode {
+    // Relative to the working directory (a build script's relative outputs are relative to OUT_DIR).
+    let output = std::path::absolute(output).unwrap_or_else(|_| output.clone());
+    let mut builder = Builder::new();
+    builder.config(file).output(&output).cargo_directives(false);
+    if let Some(platform) = platform {
+        builder.platform(platform);
+    }
+    match builder.generate() {
+        Ok(generated) => {
+            println!(
+                "{}: generated `{}` for platform `{}`",
+                file.display(),
+                output.display(),
+                generated.platform
+            );
+            ExitCode::SUCCESS
+        }
+        Err(BuildError::Invalid(errors)) => {
+            print_diagnostics(&errors, colour);
+            ExitCode::from(CONFIG_ERRORS)
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(USAGE_OR_IO)
+        }
+    }
 }

@@ -5,34 +5,40 @@
 //! goes in the region's link section; the bookkeeping lives in `.bss` (which start-up code zeroes), but it is
 //! still counted in the item's region so that a region's ledger is an upper bound of what its items need.
 //!
-//! The numbers are upper bounds of the runtime's `size_of` values on any target. The generated code asserts
-//! them at compile time against the runtime crate (e.g. `assert!(size_of::<MemoryPool>() <= POOL_STATE_BYTES)`),
-//! so a runtime change that makes an allocator bigger fails the build instead of silently leaving the budget.
+//! The numbers are upper bounds of the runtime's `size_of` values on any target and with any of its features:
+//! they are the sizes on 64-bit targets with lock-free free lists and the `alloc` feature (the largest form;
+//! 32-bit targets and the `critical-section` form are smaller). The generated code asserts them at compile time against the runtime crate it is built with
+//! (`fm::check_counted(.., size_of::<MemoryPool<..>>(), POOL_STATE_BYTES + count × LINK_BYTES_PER_BLOCK)`), so
+//! a runtime change that makes an allocator bigger fails the build instead of silently leaving the budget.
 
 /// Bytes of free-list link per block of a pool (the runtime's `free_list::Link`, an `AtomicU32` kept outside
 /// the block).
 pub const LINK_BYTES_PER_BLOCK: u64 = 4;
 
-/// Fixed state of one pool (`MemoryPool`): free-list head and watermark, capacity, block size, storage pointer
-/// and statistics counters.
+/// Fixed state of one pool (`MemoryPool`): free-list head and watermark, four counters, and the address of its
+/// blocks (56 bytes on 64-bit targets, rounded up to the alignment of the links that follow).
 pub const POOL_STATE_BYTES: u64 = 64;
 
-/// Fixed state of one buffer manager (`BufferManager`), besides its bins: id, flags, bin table pointer,
-/// failure hook and manager-wide telemetry.
-pub const BUFFER_MANAGER_STATE_BYTES: u64 = 64;
+/// Fixed state of one buffer manager (`BufferManager`), besides its bins: id, spill-over flag, the addresses
+/// and lengths of its table, state and storage, the failure hook, the set-up owner and the manager-wide
+/// telemetry.
+pub const BUFFER_MANAGER_STATE_BYTES: u64 = 224;
 
-/// State of one bin of a buffer manager: its free list, buffer size and count, and the per-bin telemetry
-/// (`total_buffs`, `curr_buffs`, `hi_buffs`, `no_buffs`, `empty_buffs`).
-pub const BIN_STATE_BYTES: u64 = 48;
+/// State of one bin of a buffer manager (`BufferState`): its free list and the per-bin telemetry (`curr_buffs`,
+/// `no_buffs`, `empty_buffs`, spills, refused returns).
+pub const BIN_STATE_BYTES: u64 = 56;
 
-/// Bytes of link per buffer of a buffer manager (one free-list link per buffer, as for pools).
-pub const LINK_BYTES_PER_BUFFER: u64 = 4;
+/// Bytes of metadata per buffer of a buffer manager: a free-list link and a tag (which validates raw buffers
+/// when they come back), kept outside the buffer.
+pub const LINK_BYTES_PER_BUFFER: u64 = 8;
 
-/// Fixed state of a linear (bump) allocator component: offset, capacity, storage pointer, statistics.
-pub const LINEAR_STATE_BYTES: u64 = 48;
+/// Fixed state of a linear (bump) allocator component (`LinearAllocator`): storage address and length (and, with
+/// the runtime's `alloc` feature, how to free a heap-owned arena), offset, statistics.
+pub const LINEAR_STATE_BYTES: u64 = 80;
 
-/// Fixed state of a stack allocator component: top, capacity, storage pointer, statistics.
-pub const STACK_STATE_BYTES: u64 = 48;
+/// Fixed state of a stack allocator component (`StackAllocator`): storage address and length (and, with the
+/// runtime's `alloc` feature, how to free a heap-owned arena), lock, top, depth, statistics.
+pub const STACK_STATE_BYTES: u64 = 96;
 
 /// Alignment of blocks, buffers and component storage when memory.toml gives no `align`: the largest
 /// alignment of a primitive type (`u64`, `f64`) on the 32-bit targets flight software runs on.
@@ -43,8 +49,12 @@ pub const DEFAULT_ALIGN: u64 = 8;
 /// fewer (65,533); the generated code checks that against the runtime at compile time.
 pub const MAX_BLOCKS: u64 = u32::MAX as u64 - 2;
 
-/// The largest alignment memory.toml accepts (1 GiB, far above any page or cache line).
-pub const MAX_ALIGN: u64 = 1 << 30;
+/// The most bins a buffer manager can have (the runtime's `MAX_BINS`; the generated code checks it too, as
+/// its `BinTable` refuses more).
+pub const MAX_BINS: u64 = 32;
+
+/// The largest alignment memory.toml accepts: 4 KiB, a page, the largest the runtime's aligned storage supports.
+pub const MAX_ALIGN: u64 = 4096;
 
 /// The metadata of a pool of `count` blocks: one link per block plus the fixed state. `None` on overflow.
 pub const fn pool_metadata(count: u64) -> Option<u64> {

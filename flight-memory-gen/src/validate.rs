@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use crate::diagnostic::{Diagnostic, Stage};
-use crate::metadata::{MAX_ALIGN, MAX_BLOCKS};
+use crate::metadata::{MAX_ALIGN, MAX_BINS, MAX_BLOCKS};
 use crate::model::{Block, Config, Item, ItemKind, Spanned, Strategy};
 use crate::naming::{check_identifier, did_you_mean, list_names, repaired_identifier, static_name};
 use crate::parse::{Declared, Parsed};
@@ -358,6 +358,24 @@ impl Validator<'_> {
             );
             return;
         }
+        if bins.value.len() as u64 > MAX_BINS {
+            self.error(
+                Diagnostic::new(
+                    Stage::Model,
+                    format!(
+                        "{what} has {} bins, more than a buffer manager can have ({MAX_BINS})",
+                        bins.value.len()
+                    ),
+                    format!(
+                        "use at most {MAX_BINS} bins: merge bins of similar sizes, or split the buffers over two managers"
+                    ),
+                )
+                .at(
+                    bins.value[MAX_BINS as usize].span,
+                    format!("bin {} is one too many", MAX_BINS + 1),
+                ),
+            );
+        }
         let mut sizes: HashMap<u64, Span> = HashMap::new();
         for (index, bin) in bins.value.iter().enumerate() {
             let bin_what = BinOf(index + 1, what);
@@ -581,6 +599,12 @@ fn type_problem(text: &str) -> Option<(String, String)> {
     if text.trim().is_empty() {
         return Some(("is empty".to_string(), EXAMPLE.to_string()));
     }
+    if text.contains('/') {
+        return Some((
+            "has a comment or a `/`, which no type path has".to_string(),
+            EXAMPLE.to_string(),
+        ));
+    }
     let ty = match syn::parse_str::<syn::Type>(text) {
         Ok(ty) => ty,
         Err(error) => {
@@ -634,6 +658,8 @@ mod tests {
             "m!()",
             "((((((((((((((((((((((((((u8))))))))))))))))))))))))))",
             "&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&u8",
+            "u32 // a comment",
+            "u32 /* a comment */",
         ] {
             assert!(type_problem(bad).is_some(), "{bad}");
         }

@@ -30,6 +30,7 @@
 //! * `std`: `std::error::Error` for the error types.
 //! * `serde`: serialisation of statistics snapshots and telemetry.
 //! * `allocator-api2`: [`LinearAllocator`] and [`StackAllocator`] as allocators of `allocator_api2` collections.
+//! * `macros`: `#[memory_pool]` and `buffer_bins!` from flight-memory-macros, re-exported here.
 #![no_std]
 #![deny(
     missing_docs,
@@ -45,10 +46,23 @@ extern crate std;
 
 mod align;
 mod allocator;
+#[cfg(feature = "allocator-api2")]
+mod allocator_api2;
+mod buffer_manager;
 mod error;
 mod free_list;
+mod generated;
+mod linear;
+#[cfg(feature = "alloc")]
+mod malloc;
 mod mem_allocator;
+mod platform;
+mod pool;
+mod region;
+mod registry;
+mod stack;
 mod stats;
+mod storage;
 mod strategy;
 mod sync;
 
@@ -57,33 +71,26 @@ pub use align::{
     is_aligned, is_ptr_aligned,
 };
 pub use allocator::Allocator;
-pub use error::{AllocError, FreeError, Rejected};
-pub use mem_allocator::{MemAllocator, MemBlock, MemoryId};
-pub use stats::{MemoryStats, StatsSnapshot};
-pub use strategy::{AllocationStrategy, UnknownStrategy};
-
-mod linear;
-mod storage;
-pub use linear::LinearAllocator;
-pub use storage::StaticStorage;
-#[cfg(feature = "allocator-api2")]
-mod allocator_api2;
-mod stack;
-pub use stack::{Frame, Marker, StackAllocator, StackBusy};
-mod pool;
-pub use pool::{MemoryPool, PoolBlock, PoolBlocks, PoolBox, PoolStorage, TypedPool};
-mod buffer_manager;
 pub use buffer_manager::{
     Bin, BinTable, BinTelemetry, BinsError, Buffer, BufferFailure, BufferManager, BufferPort,
     BufferState, BufferStorage, BufferTelemetry, DEFAULT_BUFFER_ALIGNMENT, FailureHook,
     MAX_BIN_COUNT, MAX_BINS, MAX_BUFFER_ALIGNMENT, ManagerId, RawBuffer, ReturnError, SetupError,
     TeardownError,
 };
-#[cfg(feature = "alloc")]
-mod malloc;
-mod region;
-mod registry;
+pub use error::{AllocError, FreeError, Rejected};
+#[cfg(feature = "macros")]
+pub use flight_memory_macros::{buffer_bins, memory_pool};
+#[doc(hidden)]
+pub use generated::__private_v0_1;
+pub use linear::LinearAllocator;
 #[cfg(feature = "alloc")]
 pub use malloc::MallocAllocator;
+pub use mem_allocator::{MemAllocator, MemBlock, MemoryId};
+pub use platform::{ItemInfo, ItemKind, Platform, RegionInfo};
+pub use pool::{MemoryPool, PoolBlock, PoolBlocks, PoolBox, PoolStorage, TypedPool};
 pub use region::MemoryRegion;
 pub use registry::{MemAllocatorRegistry, RegistryError};
+pub use stack::{Frame, Marker, StackAllocator, StackBusy};
+pub use stats::{MemoryStats, StatsSnapshot};
+pub use storage::StaticStorage;
+pub use strategy::{AllocationStrategy, UnknownStrategy};

@@ -67,6 +67,9 @@ pub struct LinearAllocator<'a> {
     /// shrinks the newest allocation (a `Release` exchange, which the `Acquire` exchange of the next allocation
     /// pairs with before the bytes are reused).
     offset: AtomicUsize,
+    /// Allocations, frees and failures, and the peak of `offset` up to its last decrease: `used` is not kept
+    /// here but read from `offset`, so an allocation costs one exchange and one counter add. Every decrease of
+    /// `offset` raises the peak to the value it leaves first, so `max(peak, offset)` is the true high-water mark.
     stats: MemoryStats,
 }
 
@@ -138,7 +141,7 @@ impl<'a> LinearAllocator<'a> {
                 Ordering::Relaxed,
             ) {
                 Ok(_) => {
-                    self.stats.record_allocation(placed.end - current);
+                    self.stats.count_allocation();
                     return Ok(ptr);
                 }
                 Err(actual) => current = actual,
@@ -268,8 +271,8 @@ impl<'a> LinearAllocator<'a> {
     /// *x += 1;
     /// ```
     pub fn reset(&mut self) {
+        self.stats.raise_peak(self.offset.load(Ordering::Relaxed));
         self.offset.store(0, Ordering::Relaxed);
-        self.stats.record_reset();
     }
 
     /// Bytes handed out, alignment padding included.
@@ -292,7 +295,13 @@ impl<'a> LinearAllocator<'a> {
 
     /// The allocator's statistics now.
     pub fn stats(&self) -> StatsSnapshot {
-        self.stats.snapshot()
+        let counts = self.stats.snapshot();
+        let used = self.used_memory();
+        StatsSnapshot {
+            used,
+            peak: counts.peak.max(used),
+            ..counts
+        }
     }
 
     /// The offset of `ptr` in the allocator's memory, if it points inside (or one past the end).
@@ -314,6 +323,10 @@ impl<'a> LinearAllocator<'a> {
         if new_end > self.arena.len() {
             return None;
         }
+        if new_end < old_end {
+            // Keeps `max(peak, offset)` the high-water mark once the offset goes down (see `stats`).
+            self.stats.raise_peak(old_end);
+        }
         self.offset
             .compare_exchange(old_end, new_end, Ordering::AcqRel, Ordering::Relaxed)
             .ok()
@@ -328,9 +341,8 @@ impl<'a> LinearAllocator<'a> {
         if self.move_newest_end(start, old_size, new_size).is_none() {
             return false;
         }
-        self.stats
-            .record_allocation(new_size.saturating_sub(old_size));
-        self.stats.record_free(old_size.saturating_sub(new_size));
+        self.stats.count_allocation();
+        self.stats.count_free();
         true
     }
 
@@ -340,7 +352,7 @@ impl<'a> LinearAllocator<'a> {
         if self.move_newest_end(start, size, 0).is_none() {
             return false;
         }
-        self.stats.record_free(size);
+        self.stats.count_free();
         true
     }
 }

@@ -119,6 +119,8 @@ pub struct StackAllocator<'a> {
     top: AtomicUsize,
     /// Live allocations made by `allocate` (each with a record). Written only while `lock` is held.
     depth: AtomicUsize,
+    /// Allocations, frees and bytes are written only while `lock` is held (or through `&mut self`), so they are
+    /// updated with the `*_serialised` methods, without locked instructions; failures are counted from anywhere.
     stats: MemoryStats,
 }
 
@@ -559,7 +561,9 @@ impl<'s, 'a> Locked<'s, 'a> {
         )?;
         self.set_top(record.end);
         self.set_depth(self.depth() + 1);
-        self.stack.stats.record_allocation(record.end - top);
+        self.stack
+            .stats
+            .record_allocation_serialised(record.end - top);
         Ok(ptr)
     }
 
@@ -591,7 +595,9 @@ impl<'s, 'a> Locked<'s, 'a> {
         loop {
             self.set_top(record.prev_top);
             self.set_depth(self.depth() - 1);
-            self.stack.stats.record_free(top - record.prev_top);
+            self.stack
+                .stats
+                .record_frees_serialised(1, top - record.prev_top);
             top = record.prev_top;
             if self.depth() == 0 {
                 return;
@@ -711,8 +717,10 @@ impl<'s, 'a> Locked<'s, 'a> {
         // Counted as one allocation and one free, as a move would be.
         self.stack
             .stats
-            .record_allocation(record.end.saturating_sub(top));
-        self.stack.stats.record_free(top.saturating_sub(record.end));
+            .record_allocation_serialised(record.end.saturating_sub(top));
+        self.stack
+            .stats
+            .record_frees_serialised(1, top.saturating_sub(record.end));
         true
     }
 
@@ -728,7 +736,9 @@ impl<'s, 'a> Locked<'s, 'a> {
             .ptr_at(placed.start)
             .ok_or_else(|| self.stack.refuse(AllocError::SizeOverflow))?;
         self.set_top(placed.end);
-        self.stack.stats.record_allocation(placed.end - top);
+        self.stack
+            .stats
+            .record_allocation_serialised(placed.end - top);
         Ok(ptr)
     }
 
@@ -753,15 +763,12 @@ impl<'s, 'a> Locked<'s, 'a> {
     }
 }
 
-/// Counts `count` frees that together gave back `bytes`.
+/// Counts `count` frees that together gave back `bytes`, in O(1). Called with the lock held.
 fn record_frees(stats: &MemoryStats, count: usize, bytes: usize) {
     if count == 0 {
         return;
     }
-    for _ in 1..count {
-        stats.record_free(0);
-    }
-    stats.record_free(bytes);
+    stats.record_frees_serialised(count, bytes);
 }
 
 #[cfg(feature = "alloc")]

@@ -86,6 +86,57 @@ impl MemoryStats {
         }
     }
 
+    /// Counts one allocation without touching the bytes in use, for allocators that derive those (and their
+    /// peak) from their own state: one atomic add instead of three read-modify-writes.
+    #[inline]
+    pub(crate) fn count_allocation(&self) {
+        self.allocations.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one free without touching the bytes in use (see [`count_allocation`](MemoryStats::count_allocation)).
+    #[cfg(any(feature = "allocator-api2", test))]
+    #[inline]
+    pub(crate) fn count_free(&self) {
+        self.frees.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Raises the peak to `bytes` if it is below, without touching the bytes in use.
+    #[inline]
+    pub(crate) fn raise_peak(&self, bytes: usize) {
+        if bytes > self.peak.load(Ordering::Relaxed) {
+            self.peak.fetch_max(bytes, Ordering::Relaxed);
+        }
+    }
+
+    /// [`record_allocation`](MemoryStats::record_allocation) for an owner that serialises every writer of the
+    /// byte counts, allocations and frees (a lock, or `&mut`): plain loads and stores instead of atomic
+    /// read-modify-writes, so an allocation costs no locked instruction. Readers still see whole values.
+    /// Failures are not covered: [`record_failure`](MemoryStats::record_failure) stays safe to call from anywhere.
+    ///
+    /// A writer that does not hold the owner's lock would lose counts (never memory safety).
+    #[inline]
+    pub(crate) fn record_allocation_serialised(&self, bytes: usize) {
+        let allocations = self.allocations.load(Ordering::Relaxed);
+        self.allocations
+            .store(allocations.wrapping_add(1), Ordering::Relaxed);
+        let used = self.used.load(Ordering::Relaxed).wrapping_add(bytes);
+        self.used.store(used, Ordering::Relaxed);
+        if used > self.peak.load(Ordering::Relaxed) {
+            self.peak.store(used, Ordering::Relaxed);
+        }
+    }
+
+    /// Counts `count` frees of `bytes` together, under the same rule as
+    /// [`record_allocation_serialised`](MemoryStats::record_allocation_serialised).
+    #[inline]
+    pub(crate) fn record_frees_serialised(&self, count: usize, bytes: usize) {
+        let frees = self.frees.load(Ordering::Relaxed);
+        self.frees
+            .store(frees.wrapping_add(count), Ordering::Relaxed);
+        let used = self.used.load(Ordering::Relaxed);
+        self.used.store(used.wrapping_sub(bytes), Ordering::Relaxed);
+    }
+
     /// The counters now, as a plain value.
     pub fn snapshot(&self) -> StatsSnapshot {
         StatsSnapshot {

@@ -183,10 +183,85 @@ fn report_unknown_platform_exits_2_listing_the_platforms() {
     );
 }
 
+/// A fresh file path in the temporary directory.
+fn temp_output(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!(
+        "flight-memory-gen-cli-{}-{name}.rs",
+        std::process::id()
+    ))
+}
+
 #[test]
-fn there_is_no_generate_command_yet() {
-    assert_eq!(
-        run(&["generate", GOOD, "-o", "out.rs"]).status.code(),
-        Some(2)
+fn generate_writes_the_code_of_the_selected_platform() {
+    let out = temp_output("sim");
+    let o = run(&[
+        "generate",
+        GOOD,
+        "--platform",
+        "ground-sim",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("for platform `ground-sim`"),
+        "{}",
+        stdout(&o)
     );
+    let code = std::fs::read_to_string(&out).expect("written");
+    assert!(code.starts_with("// @generated"));
+    assert!(
+        code.contains("fm::Platform::new(\n        \"ground-sim\""),
+        "{code}"
+    );
+    std::fs::remove_file(&out).unwrap();
+}
+
+#[test]
+fn generate_uses_the_default_platform_or_asks_for_one() {
+    let out = temp_output("default");
+    let o = Command::new(env!("CARGO_BIN_EXE_flight-memory-gen"))
+        .args(["generate", GOOD, "-o", out.to_str().unwrap()])
+        .env_remove("FLIGHT_MEMORY_PLATFORM")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("for platform `flight`"));
+    std::fs::remove_file(&out).unwrap();
+
+    let o = Command::new(env!("CARGO_BIN_EXE_flight-memory-gen"))
+        .args([
+            "generate",
+            "tests/good/region_sized_per_platform.toml",
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .env_remove("FLIGHT_MEMORY_PLATFORM")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("none is selected: set FLIGHT_MEMORY_PLATFORM=NAME"),
+        "{err}"
+    );
+    assert!(err.contains("`board_a` and `board_b`"), "{err}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn generate_refuses_a_plan_over_budget_with_its_diagnostics() {
+    let out = temp_output("over");
+    let o = run(&["generate", OVER, "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        std::fs::read_to_string("tests/catalogue/region_over_size.stderr").expect("expectation")
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn generate_needs_an_output() {
+    assert_eq!(run(&["generate", GOOD]).status.code(), Some(2));
 }

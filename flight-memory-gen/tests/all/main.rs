@@ -1,8 +1,10 @@
 //! The tests of flight-memory-gen, one binary with a module per topic.
 
+mod build_script;
 mod catalogue;
 #[cfg(feature = "cli")]
 mod cli;
+mod golden;
 mod good;
 mod layout;
 mod never_panics;

@@ -1,5 +1,6 @@
-//! The check scales linearly: 10,000 items are checked quickly even in the unoptimised test profile.
-//! (The release figure comes from `cargo run --release -p flight-memory-gen --example check_10k`.)
+//! The check and code generation scale linearly: 10,000 items are checked and generated quickly even in the
+//! unoptimised test profile. (The release figures come from `cargo bench -p flight-memory-gen --bench
+//! generate`, in BENCHMARKS.md.)
 
 use std::time::{Duration, Instant};
 
@@ -23,15 +24,17 @@ fn config(items: usize) -> String {
 }
 
 #[test]
-fn ten_thousand_items_check_in_linear_time() {
+fn ten_thousand_items_check_and_generate_in_linear_time() {
     let small = config(1_000);
     let large = config(10_000);
     let time = |text: &str| {
         let start = Instant::now();
         let checked =
             flight_memory_gen::check_str("big.toml", text).unwrap_or_else(|e| panic!("{e}"));
+        let code = flight_memory_gen::generate(&checked, "flight").expect("a platform");
         let elapsed = start.elapsed();
         assert_eq!(checked.layouts().len(), 2);
+        assert!(code.contains("pub static PLATFORM"));
         elapsed
     };
     let (mut t_small, mut t_large) = (Duration::MAX, Duration::MAX);

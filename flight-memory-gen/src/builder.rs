@@ -1,0 +1,633 @@
+//! The build-script API: [`build`] for the common case, [`Builder`] for the rest.
+//!
+//! A build script checks memory.toml (every platform), selects the platform to build for, and writes the
+//! generated code to `$OUT_DIR/flight_memory.rs`, which `flight_memory::include_memory!()` includes. It tells
+//! cargo to run it again when memory.toml or the platform selection changes, and tells the crate (and the
+//! `flight-memory-macros` in it) where the plan is and which platform was selected.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use crate::check::{Analysis, ReadError};
+use crate::codegen::{GenerateError, OUTPUT_FILE, generate_with};
+use crate::diagnostic::Diagnostics;
+use crate::naming::{did_you_mean, list_names};
+use crate::scan::{ScanError, scan_crate};
+
+/// The environment variable that selects the platform a build generates code for, when memory.toml has
+/// several: `FLIGHT_MEMORY_PLATFORM=ground-sim cargo build`.
+///
+/// Without it (and without [`Builder::platform`]), a build uses the only platform, or the one marked
+/// `default = true`. The build script also sets it for the compiler (`cargo::rustc-env`) to the platform it
+/// selected, so the crate's macros see the same platform.
+pub const PLATFORM_ENV: &str = "FLIGHT_MEMORY_PLATFORM";
+
+/// The environment variable the build script sets for the compiler (`cargo::rustc-env`) to the absolute path of
+/// memory.toml, so that the crate's `flight-memory-macros` read the same plan.
+pub const CONFIG_ENV: &str = "FLIGHT_MEMORY_CONFIG";
+
+/// Generates `$OUT_DIR/flight_memory.rs` from the memory plan at `config`, from a build script.
+///
+/// This is `Builder::new().config(config).generate()`, and on error it prints one `cargo::error=` line per
+/// problem (`memory.toml:LINE:COL: message`) and every diagnostic with its snippet on stderr, then exits with
+/// status 1, which fails the build. The platform is selected by [`PLATFORM_ENV`] (see [`Builder::platform`]).
+///
+/// ```no_run
+/// // build.rs
+/// fn main() {
+///     flight_memory_gen::build("memory.toml");
+/// }
+/// ```
+///
+/// and in the crate: `flight_memory::include_memory!();`.
+pub fn build(config: impl AsRef<Path>) {
+    if let Err(error) = Builder::new().config(config).generate() {
+        let _ = error.report(&mut io::stdout().lock(), &mut io::stderr().lock());
+        std::process::exit(1);
+    }
+}
+
+/// Options for generating code from memory.toml, for build scripts that need more than [`build`].
+///
+/// Each setter takes and returns `&mut Self`, so calls chain:
+///
+/// ```no_run
+/// // build.rs
+/// fn main() {
+///     let generated = flight_memory_gen::Builder::new()
+///         .config("config/memory.toml")
+///         .platform("ground-sim")
+///         .output("memory_plan.rs")
+///         .generate();
+///     if let Err(error) = generated {
+///         error.report(&mut std::io::stdout(), &mut std::io::stderr()).unwrap();
+///         std::process::exit(1);
+///     }
+/// }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Builder {
+    config: PathBuf,
+    platform: Option<String>,
+    output: Option<PathBuf>,
+    cargo_directives: bool,
+    /// The crate root file scanned for `#[memory_pool]` and `buffer_bins!` (see [`Builder::sources`]).
+    sources: Option<PathBuf>,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder::new()
+    }
+}
+
+impl Builder {
+    /// A builder for `memory.toml` (in the crate's directory), the platform selected by [`PLATFORM_ENV`] or the
+    /// default one, written to `$OUT_DIR/flight_memory.rs`, printing cargo directives.
+    ///
+    /// ```
+    /// let builder = flight_memory_gen::Builder::new();
+    /// # let _ = builder;
+    /// ```
+    pub fn new() -> Builder {
+        Builder {
+            config: PathBuf::from("memory.toml"),
+            platform: None,
+            output: None,
+            cargo_directives: true,
+            sources: None,
+        }
+    }
+
+    /// The crate root file (`src/lib.rs` or `src/main.rs`) whose module tree is scanned for `#[memory_pool]` and
+    /// `buffer_bins!`, so that the static memory they declare is counted in the budget with memory.toml's
+    /// items. By default [`generate`](Builder::generate) scans `$CARGO_MANIFEST_DIR/src/lib.rs`, else
+    /// `src/main.rs`, when it runs in a build script.
+    ///
+    /// ```no_run
+    /// flight_memory_gen::Builder::new().sources("src/bin/flight.rs").generate().unwrap();
+    /// ```
+    pub fn sources(&mut self, root: impl Into<PathBuf>) -> &mut Self {
+        self.sources = Some(root.into());
+        self
+    }
+
+    /// The memory plan to read (default `memory.toml`). A relative path is relative to the crate's directory,
+    /// where cargo runs build scripts; diagnostics and the generated code show it as given.
+    ///
+    /// ```no_run
+    /// flight_memory_gen::Builder::new().config("plans/obc.toml").generate()?;
+    /// # Ok::<(), flight_memory_gen::BuildError>(())
+    /// ```
+    pub fn config(&mut self, path: impl AsRef<Path>) -> &mut Self {
+        self.config = path.as_ref().to_path_buf();
+        self
+    }
+
+    /// The platform to generate code for, by name. Without it, the platform named by the environment variable
+    /// [`PLATFORM_ENV`] (`FLIGHT_MEMORY_PLATFORM`), else the only platform or the one marked `default = true`.
+    ///
+    /// ```no_run
+    /// // Pick the platform from a cargo feature instead of the environment.
+    /// let mut builder = flight_memory_gen::Builder::new();
+    /// if std::env::var_os("CARGO_FEATURE_SIMULATOR").is_some() {
+    ///     builder.platform("ground-sim");
+    /// }
+    /// builder.generate()?;
+    /// # Ok::<(), flight_memory_gen::BuildError>(())
+    /// ```
+    pub fn platform(&mut self, name: impl Into<String>) -> &mut Self {
+        self.platform = Some(name.into());
+        self
+    }
+
+    /// Where to write the code (default `flight_memory.rs`). A relative path is relative to `OUT_DIR`; give
+    /// `include_memory!` the same name if it is not the default.
+    ///
+    /// ```no_run
+    /// flight_memory_gen::Builder::new().output("plan.rs").generate()?;
+    /// // and in the crate: flight_memory::include_memory!("plan.rs");
+    /// # Ok::<(), flight_memory_gen::BuildError>(())
+    /// ```
+    pub fn output(&mut self, path: impl AsRef<Path>) -> &mut Self {
+        self.output = Some(path.as_ref().to_path_buf());
+        self
+    }
+
+    /// Whether [`generate`](Builder::generate) prints cargo directives on stdout (default `true`, for build
+    /// scripts): `cargo::rerun-if-changed` for the plan, `cargo::rerun-if-env-changed` for [`PLATFORM_ENV`], and
+    /// `cargo::rustc-env` for [`CONFIG_ENV`] and [`PLATFORM_ENV`]. Tools that are not build scripts turn it off.
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("flight-memory-gen-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let config = dir.join("memory.toml");
+    /// # std::fs::write(&config, "[platform]\nname = \"obc\"\nbudget = 1024\n[regions.ram]\nsize = 1024\n").unwrap();
+    /// let generated = flight_memory_gen::Builder::new()
+    ///     .config(&config)
+    ///     .output(dir.join("memory.rs"))
+    ///     .cargo_directives(false)
+    ///     .generate()?;
+    /// assert_eq!(generated.platform, "obc");
+    /// assert!(std::fs::read_to_string(&generated.output)?.contains("pub static PLATFORM"));
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn cargo_directives(&mut self, on: bool) -> &mut Self {
+        self.cargo_directives = on;
+        self
+    }
+
+    /// Checks the plan (every platform), selects the platform and writes its code (only if it changed, so an
+    /// unchanged plan does not make the crate compile again).
+    ///
+    /// # Errors
+    ///
+    /// A [`BuildError`]: the plan cannot be read or has errors (including a plan over budget), the platform
+    /// is unknown or not selected, or the output cannot be written. [`BuildError::report`] prints it the way a
+    /// build script should.
+    pub fn generate(&self) -> Result<Generated, BuildError> {
+        let env_platform = std::env::var_os(PLATFORM_ENV).filter(|v| !v.is_empty());
+        let mut builder = self.clone();
+        if builder.sources.is_none() {
+            builder.sources = std::env::var_os("CARGO_MANIFEST_DIR").and_then(|dir| {
+                let src = PathBuf::from(dir).join("src");
+                [src.join("lib.rs"), src.join("main.rs")]
+                    .into_iter()
+                    .find(|root| root.is_file())
+            });
+        }
+        let mut stdout = io::stdout().lock();
+        builder.generate_with_env(env_platform, std::env::var_os("OUT_DIR"), &mut stdout)
+    }
+
+    /// [`generate`](Builder::generate), with the environment given and the cargo directives written to
+    /// `directives` (for tests).
+    fn generate_with_env(
+        &self,
+        env_platform: Option<OsString>,
+        out_dir: Option<OsString>,
+        directives: &mut dyn Write,
+    ) -> Result<Generated, BuildError> {
+        // Printed first, so that a build that fails runs again once the plan is fixed. Cargo reads the
+        // directives from the build script's stdout; if it cannot be written, there is nobody to tell.
+        if self.cargo_directives {
+            let _ = writeln!(
+                directives,
+                "cargo::rerun-if-changed={}",
+                self.config.display()
+            );
+            let _ = writeln!(directives, "cargo::rerun-if-env-changed={PLATFORM_ENV}");
+        }
+        let analysis = Analysis::of_file(&self.config).map_err(BuildError::Read)?;
+        let checked = analysis.into_result().map_err(BuildError::Invalid)?;
+        let file = self.config.display().to_string();
+        let platforms: Vec<String> = checked
+            .layouts()
+            .iter()
+            .map(|l| l.platform.value.clone())
+            .collect();
+        let (platform, source) = match (&self.platform, env_platform) {
+            (Some(name), _) => (name.clone(), Selection::Builder),
+            (None, Some(name)) => (name.to_string_lossy().into_owned(), Selection::Environment),
+            (None, None) => match checked.config().default_platform() {
+                Some(platform) => (platform.name.value.clone(), Selection::Default),
+                None => return Err(BuildError::NoPlatformSelected { file, platforms }),
+            },
+        };
+        if checked.layout(&platform).is_none() {
+            return Err(BuildError::UnknownPlatform {
+                file,
+                name: platform,
+                platforms,
+                from_environment: source == Selection::Environment,
+            });
+        }
+        let external = match &self.sources {
+            Some(root) => {
+                if self.cargo_directives {
+                    let dir = root.parent().unwrap_or(Path::new("."));
+                    let _ = writeln!(directives, "cargo::rerun-if-changed={}", dir.display());
+                }
+                scan_crate(root).map_err(BuildError::Scan)?
+            }
+            None => Vec::new(),
+        };
+        let code = generate_with(&checked, &platform, &external).map_err(BuildError::Generate)?;
+        let output = match &self.output {
+            Some(path) if path.is_absolute() => path.clone(),
+            relative => {
+                let out_dir = out_dir.ok_or(BuildError::NoOutDir)?;
+                PathBuf::from(out_dir).join(relative.as_deref().unwrap_or(Path::new(OUTPUT_FILE)))
+            }
+        };
+        let unchanged = std::fs::read(&output).is_ok_and(|old| old == code.as_bytes());
+        if !unchanged {
+            std::fs::write(&output, &code).map_err(|error| BuildError::Write {
+                path: output.clone(),
+                error,
+            })?;
+        }
+        let config = std::path::absolute(&self.config).unwrap_or_else(|_| self.config.clone());
+        if self.cargo_directives {
+            let _ = writeln!(
+                directives,
+                "cargo::rustc-env={CONFIG_ENV}={}",
+                config.display()
+            );
+            let _ = writeln!(directives, "cargo::rustc-env={PLATFORM_ENV}={platform}");
+        }
+        Ok(Generated {
+            output,
+            platform,
+            config,
+        })
+    }
+}
+
+/// Where the platform name came from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Selection {
+    Builder,
+    Environment,
+    Default,
+}
+
+/// What [`Builder::generate`] wrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Generated {
+    /// The file written (or left as it was, if it already held the same code).
+    pub output: PathBuf,
+    /// The platform the code is for.
+    pub platform: String,
+    /// The memory plan, as an absolute path.
+    pub config: PathBuf,
+}
+
+/// Why [`Builder::generate`] failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The plan could not be read.
+    Read(ReadError),
+    /// The plan has errors, or does not fit a platform: every one, with its location.
+    Invalid(Diagnostics),
+    /// The plan has several platforms, none marked `default = true`, and none was selected.
+    NoPlatformSelected {
+        /// The plan's file.
+        file: String,
+        /// Its platforms.
+        platforms: Vec<String>,
+    },
+    /// The selected platform is not in the plan.
+    UnknownPlatform {
+        /// The plan's file.
+        file: String,
+        /// The name selected.
+        name: String,
+        /// The plan's platforms.
+        platforms: Vec<String>,
+        /// Whether the name came from [`PLATFORM_ENV`] (else from [`Builder::platform`]).
+        from_environment: bool,
+    },
+    /// `OUT_DIR` is not set (not a build script) and the output path is relative.
+    NoOutDir,
+    /// The output could not be written.
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: io::Error,
+    },
+    /// Code generation failed.
+    Generate(GenerateError),
+    /// A source file of the crate could not be read or parsed while looking for `#[memory_pool]` and
+    /// `buffer_bins!`.
+    Scan(ScanError),
+}
+
+impl BuildError {
+    /// One line per problem, as a build script prints them after `cargo::error=`: `memory.toml:LINE:COL:
+    /// message` for the plan's errors.
+    pub fn cargo_errors(&self) -> Vec<String> {
+        let lines = match self {
+            BuildError::Invalid(diagnostics) => diagnostics.short_lines(),
+            other => vec![other.to_string()],
+        };
+        // A directive is one line.
+        lines
+            .into_iter()
+            .map(|line| line.replace(['\r', '\n'], " "))
+            .collect()
+    }
+
+    /// Prints the error as a build script should: a `cargo::error=` line per problem on `stdout` (cargo shows
+    /// them and fails the build), and every diagnostic with its snippet (rustc style) on `stderr`.
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("flight-memory-gen-report-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let config = dir.join("memory.toml");
+    /// std::fs::write(&config, "[platform]\nname = \"obc\"\nbudget = 1024\n[regions.ram]\nsize = 2048\n")?;
+    /// let error = flight_memory_gen::Builder::new()
+    ///     .config(&config)
+    ///     .cargo_directives(false)
+    ///     .generate()
+    ///     .unwrap_err();
+    /// let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    /// error.report(&mut stdout, &mut stderr)?;
+    /// let stdout = String::from_utf8(stdout)?;
+    /// assert!(stdout.starts_with("cargo::error="));
+    /// assert!(stdout.contains("memory.toml:3:10: the regions of platform `obc` add up to 2048 bytes"));
+    /// assert!(String::from_utf8(stderr)?.contains("raise `budget` of platform `obc`"));
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// If writing fails.
+    pub fn report(&self, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Result<()> {
+        for line in self.cargo_errors() {
+            writeln!(stdout, "cargo::error={line}")?;
+        }
+        stdout.flush()?;
+        match self {
+            BuildError::Invalid(diagnostics) => {
+                stderr.write_all(diagnostics.render_plain().as_bytes())?
+            }
+            other => writeln!(stderr, "error: {other}")?,
+        }
+        stderr.flush()
+    }
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::Read(error) => error.fmt(f),
+            BuildError::Invalid(diagnostics) => diagnostics.fmt(f),
+            BuildError::NoPlatformSelected { file, platforms } => write!(
+                f,
+                "{file} has several platforms ({}) and none is selected: set {PLATFORM_ENV}=NAME when building, \
+                 mark one `default = true`, or call Builder::platform in build.rs",
+                list_names(platforms.iter().map(String::as_str))
+            ),
+            BuildError::UnknownPlatform {
+                file,
+                name,
+                platforms,
+                from_environment,
+            } => {
+                let by = if *from_environment {
+                    format!("{PLATFORM_ENV}={name} selects")
+                } else {
+                    "build.rs selects".to_string()
+                };
+                write!(
+                    f,
+                    "{by} platform `{name}`, which {file} does not have; its platforms are {}",
+                    list_names(platforms.iter().map(String::as_str))
+                )?;
+                if let Some(close) = did_you_mean(name, platforms.iter().map(String::as_str)) {
+                    write!(f, " (did you mean `{close}`?)")?;
+                }
+                Ok(())
+            }
+            BuildError::NoOutDir => f.write_str(
+                "OUT_DIR is not set: run flight-memory-gen from a build script, or give Builder::output an \
+                 absolute path",
+            ),
+            BuildError::Write { path, error } => {
+                write!(f, "cannot write `{}`: {error}", path.display())
+            }
+            BuildError::Generate(error) => error.fmt(f),
+            BuildError::Scan(error) => error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            BuildError::Read(error) => Some(error),
+            BuildError::Invalid(diagnostics) => Some(diagnostics),
+            BuildError::Write { error, .. } => Some(error),
+            BuildError::Generate(error) => Some(error),
+            BuildError::Scan(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "flight-memory-gen-builder-{name}-{}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    const TWO_PLATFORMS: &str = "[platforms.flight]\nbudget = 1024\n[platforms.sim]\nbudget = 4096\n\
+                                 regions = { ram = 4096 }\n[regions.ram]\nsize = 1024\n";
+
+    #[test]
+    fn selects_the_platform_from_the_builder_then_the_environment() {
+        let dir = temp_dir("select");
+        let config = dir.join("memory.toml");
+        std::fs::write(&config, TWO_PLATFORMS).unwrap();
+        let mut builder = Builder::new();
+        builder.config(&config).cargo_directives(false);
+        let out = Some(dir.clone().into_os_string());
+
+        let error = builder
+            .generate_with_env(None, out.clone(), &mut io::sink())
+            .unwrap_err();
+        assert!(matches!(error, BuildError::NoPlatformSelected { .. }));
+        assert!(
+            error
+                .to_string()
+                .contains("set FLIGHT_MEMORY_PLATFORM=NAME"),
+            "{error}"
+        );
+
+        let sim = builder
+            .generate_with_env(Some("sim".into()), out.clone(), &mut io::sink())
+            .unwrap();
+        assert_eq!(sim.platform, "sim");
+        assert_eq!(sim.output, dir.join(OUTPUT_FILE));
+        assert!(
+            std::fs::read_to_string(&sim.output)
+                .unwrap()
+                .contains("\"sim\"")
+        );
+
+        let error = builder
+            .generate_with_env(Some("flihgt".into()), out.clone(), &mut io::sink())
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "FLIGHT_MEMORY_PLATFORM=flihgt selects platform `flihgt`, which {} does not have; its platforms \
+                 are `flight` and `sim` (did you mean `flight`?)",
+                config.display()
+            )
+        );
+
+        builder.platform("flight");
+        let flight = builder
+            .generate_with_env(Some("sim".into()), out, &mut io::sink())
+            .unwrap();
+        assert_eq!(flight.platform, "flight");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn prints_the_cargo_directives() {
+        let dir = temp_dir("directives");
+        let config = dir.join("memory.toml");
+        std::fs::write(&config, TWO_PLATFORMS).unwrap();
+        let mut directives = Vec::new();
+        let generated = Builder::new()
+            .config(&config)
+            .generate_with_env(
+                Some("sim".into()),
+                Some(dir.clone().into_os_string()),
+                &mut directives,
+            )
+            .unwrap();
+        let expected = format!(
+            "cargo::rerun-if-changed={config}\n\
+             cargo::rerun-if-env-changed=FLIGHT_MEMORY_PLATFORM\n\
+             cargo::rustc-env=FLIGHT_MEMORY_CONFIG={config}\n\
+             cargo::rustc-env=FLIGHT_MEMORY_PLATFORM=sim\n",
+            config = config.display()
+        );
+        assert_eq!(String::from_utf8(directives).unwrap(), expected);
+        assert_eq!(generated.config, config);
+
+        // A failed build still asks to run again when the plan changes.
+        std::fs::write(&config, "[platform]\n").unwrap();
+        let mut directives = Vec::new();
+        assert!(
+            Builder::new()
+                .config(&config)
+                .generate_with_env(None, None, &mut directives)
+                .is_err()
+        );
+        assert_eq!(
+            String::from_utf8(directives).unwrap().lines().count(),
+            2,
+            "the rerun directives only"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn leaves_an_unchanged_output_alone() {
+        let dir = temp_dir("unchanged");
+        let config = dir.join("memory.toml");
+        std::fs::write(&config, TWO_PLATFORMS).unwrap();
+        let out = Some(dir.clone().into_os_string());
+        let mut builder = Builder::new();
+        builder
+            .config(&config)
+            .platform("flight")
+            .cargo_directives(false);
+        let first = builder
+            .generate_with_env(None, out.clone(), &mut io::sink())
+            .unwrap();
+        let written = std::fs::metadata(&first.output)
+            .unwrap()
+            .modified()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        builder
+            .generate_with_env(None, out, &mut io::sink())
+            .unwrap();
+        let again = std::fs::metadata(&first.output)
+            .unwrap()
+            .modified()
+            .unwrap();
+        assert_eq!(written, again);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn needs_an_out_dir_for_a_relative_output() {
+        let dir = temp_dir("out-dir");
+        let config = dir.join("memory.toml");
+        std::fs::write(&config, TWO_PLATFORMS).unwrap();
+        let error = Builder::new()
+            .config(&config)
+            .platform("sim")
+            .cargo_directives(false)
+            .generate_with_env(None, None, &mut io::sink())
+            .unwrap_err();
+        assert!(matches!(error, BuildError::NoOutDir));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_unreadable_plan_is_one_error_line() {
+        let error = Builder::new()
+            .config("/nonexistent/memory.toml")
+            .cargo_directives(false)
+            .generate()
+            .unwrap_err();
+        let lines = error.cargo_errors();
+        assert_eq!(lines.len(), 1);
+        assert!(
+            lines[0].starts_with("cannot read `/nonexistent/memory.toml`"),
+            "{lines:?}"
+        );
+    }
+}

@@ -1,0 +1,63 @@
+//! Generates the memory ledgers of this crate's OWN tests; it does nothing for users of the crate (the files
+//! it reads are not packaged).
+//!
+//! * `tests/behaviour/`: `flight_memory.rs` from `tests/behaviour/memory.toml` and a scan of the test crate, as
+//!   `flight_memory_gen::build` will do for an application; `FLIGHT_MEMORY_CONFIG` points the macros at it.
+//! * `tests/ui/NAME.rs`: `ui_NAME.rs` from `tests/ui/memory.toml` and a scan of that one file, for
+//!   `include_memory!("ui_NAME.rs")`; files named `unscanned_*` get a ledger without their terms, as if the
+//!   scan had missed them. `tests/ui.rs` points trybuild at them.
+
+use std::path::Path;
+
+fn main() {
+    println!("cargo::rerun-if-changed=tests");
+    let Some(out_dir) = std::env::var_os("OUT_DIR") else {
+        return;
+    };
+    let out_dir = Path::new(&out_dir);
+    let behaviour = Path::new("tests/behaviour/memory.toml");
+    if behaviour.is_file() {
+        let checked =
+            flight_memory_gen::check_file(behaviour).expect("tests/behaviour/memory.toml is valid");
+        let terms = flight_memory_gen::scan_crate("tests/behaviour/main.rs")
+            .expect("the behaviour tests parse");
+        let platform = default_platform(&checked);
+        let code = flight_memory_gen::generate_with(&checked, &platform, &terms).expect("ledger");
+        std::fs::write(out_dir.join("flight_memory.rs"), code).expect("OUT_DIR is writable");
+        let config = std::path::absolute(behaviour).expect("absolute path");
+        println!("cargo::rustc-env=FLIGHT_MEMORY_CONFIG={}", config.display());
+    }
+    let ui = Path::new("tests/ui/memory.toml");
+    if let (true, Ok(entries)) = (ui.is_file(), std::fs::read_dir("tests/ui")) {
+        let checked = flight_memory_gen::check_file(ui).expect("tests/ui/memory.toml is valid");
+        let platform = default_platform(&checked);
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+                continue;
+            };
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let terms = if stem.starts_with("unscanned_") {
+                Vec::new()
+            } else {
+                flight_memory_gen::scan_crate(&path).unwrap_or_default()
+            };
+            // A term the plan cannot take (an unknown region: the case the macro reports) is left out.
+            let code = flight_memory_gen::generate_with(&checked, &platform, &terms)
+                .or_else(|_| flight_memory_gen::generate(&checked, &platform))
+                .expect("ledger");
+            std::fs::write(out_dir.join(format!("ui_{stem}.rs")), code)
+                .expect("OUT_DIR is writable");
+        }
+    }
+}
+
+fn default_platform(checked: &flight_memory_gen::Checked) -> String {
+    checked
+        .config()
+        .default_platform()
+        .map(|p| p.name.value.clone())
+        .expect("a default platform")
+}

@@ -1,0 +1,47 @@
+//! The macros' items are in the ledger the generated code checks, with memory.toml's items.
+
+use flight_memory::{BinTable, BufferManager, BufferState, BufferStorage, TypedPool};
+
+use crate::memory::__budget::{REGION_DTCM, REGION_SRAM};
+use crate::pools::{Message, Packet};
+
+#[test]
+fn macro_items_are_counted_in_their_regions() {
+    let term = |key: &str| REGION_SRAM.terms.iter().find(|t| t.key == key).unwrap();
+    let mut keys: Vec<&str> = REGION_SRAM.terms.iter().map(|t| t.key).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        ["buffer_bins:bins::UPLINK", "memory_pool:pools::Packet"]
+    );
+    let pool = term("memory_pool:pools::Packet");
+    assert_eq!(pool.size, size_of::<TypedPool<Packet, 4>>());
+    const TABLE: BinTable<3> = BinTable::new([
+        flight_memory::Bin::new(1024, 16),
+        flight_memory::Bin::new(128, 32),
+        flight_memory::Bin::new(4096, 4),
+    ]);
+    let manager = size_of::<(
+        BufferManager<'static>,
+        BufferState<{ TABLE.bin_count() }, { TABLE.buffer_count() }>,
+        BufferStorage<{ TABLE.storage_size() }, { TABLE.alignment() }>,
+    )>();
+    assert!(manager >= TABLE.storage_size());
+    assert_eq!(term("buffer_bins:bins::UPLINK").size, manager);
+    // The region's total is memory.toml's known bytes plus the terms.
+    let terms: u64 = REGION_SRAM.terms.iter().map(|t| t.bytes().unwrap()).sum();
+    assert_eq!(REGION_SRAM.used(), REGION_SRAM.known + terms);
+    assert!(REGION_DTCM.has("memory_pool:pools::Message"));
+    assert!(REGION_DTCM.has("buffer_bins:bins::DMA"));
+    assert_eq!(
+        size_of::<TypedPool<Message, 64>>(),
+        REGION_DTCM
+            .terms
+            .iter()
+            .find(|t| t.key == "memory_pool:pools::Message")
+            .unwrap()
+            .size
+    );
+    let sram = crate::memory::PLATFORM.region("sram").unwrap();
+    assert_eq!(sram.used(), REGION_SRAM.used());
+}

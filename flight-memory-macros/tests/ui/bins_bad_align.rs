@@ -1,0 +1,7 @@
+use flight_memory_macros::buffer_bins;
+
+buffer_bins! {
+    pub static UPLINK: in "sram" align 48 { 128 x 32 }
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use flight_memory_macros::memory_pool;
+
+#[memory_pool(region = "sram")]
+pub struct Packet(pub [u8; 16]);
+
+fn main() {
+    let _ = Packet::pool();
+}

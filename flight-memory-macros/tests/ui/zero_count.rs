@@ -1,0 +1,6 @@
+use flight_memory_macros::memory_pool;
+
+#[memory_pool(count = 0, region = "sram")]
+pub struct Packet(pub [u8; 16]);
+
+fn main() {}

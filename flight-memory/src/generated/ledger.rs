@@ -1,0 +1,346 @@
+//! The part of a region's budget that only the compiler can add up, checked by constant evaluation.
+//!
+//! flight-memory-gen adds up every size it knows (storage, alignment padding, allocator metadata) and refuses a
+//! plan that does not fit. A pool declared with `type = "..."` has a size only rustc knows: the generated code
+//! gives each region a [`RegionLedger`] holding the known bytes and one [`Term`] per such size, and evaluates
+//! [`RegionLedger::check`] in a `const`, so a region that is over its size fails compilation with a message that
+//! names the region, the memory.toml location to change, and the numbers.
+//!
+//! The same ledger is where `#[memory_pool]` and `buffer_bins!` (flight-memory-macros) are to be counted: the
+//! generator adds a term per macro use it finds in the crate's sources, keyed so that each expansion can assert
+//! with [`RegionLedger::has`] that it is in the ledger.
+
+use super::message::Message;
+
+/// One size only rustc knows: `count` values of a type of `size` bytes aligned to `align`, in blocks aligned to
+/// at least `min_align`.
+///
+/// Its bytes are `(A - 1) + count × round_up(size, A)` with `A = max(align, min_align)`: the worst-case padding
+/// before the first block, then the blocks. This is the formula of flight-memory-gen's layout.
+#[derive(Clone, Copy, Debug)]
+pub struct Term {
+    /// What the term is for, unique in the ledger: `pools.NAME` for memory.toml's items.
+    pub key: &'static str,
+    /// What it is, for messages: ``pool `telemetry_packet` ``.
+    pub what: &'static str,
+    /// Where it is declared: `memory.toml:14:8`.
+    pub location: &'static str,
+    /// The type, as written.
+    pub type_name: &'static str,
+    /// How many values.
+    pub count: u64,
+    /// `size_of` the type.
+    pub size: usize,
+    /// `align_of` the type.
+    pub align: usize,
+    /// The smallest alignment of a block (a power of two).
+    pub min_align: u64,
+}
+
+impl Term {
+    /// The alignment of the blocks: the larger of the type's and `min_align`.
+    pub const fn block_align(&self) -> u64 {
+        let align = self.align as u64;
+        if align > self.min_align {
+            align
+        } else {
+            self.min_align
+        }
+    }
+
+    /// The bytes of one block: the type's size rounded up to [`block_align`](Term::block_align). `None` on
+    /// overflow.
+    pub const fn stride(&self) -> Option<u64> {
+        let align = self.block_align();
+        match (self.size as u64).checked_add(align - 1) {
+            Some(end) => Some(end & !(align - 1)),
+            None => None,
+        }
+    }
+
+    /// The bytes the term adds to its region: worst-case padding, then `count` blocks. `None` on overflow.
+    pub const fn bytes(&self) -> Option<u64> {
+        let Some(stride) = self.stride() else {
+            return None;
+        };
+        match stride.checked_mul(self.count) {
+            Some(blocks) => blocks.checked_add(self.block_align() - 1),
+            None => None,
+        }
+    }
+
+    /// `known` plus the term's bytes, saturating at `u64::MAX` (an overflow fails the region's
+    /// [`check`](RegionLedger::check) anyway): an item's footprint, for `memory::PLATFORM`.
+    pub const fn plus(&self, known: u64) -> u64 {
+        match self.bytes() {
+            Some(bytes) => known.saturating_add(bytes),
+            None => u64::MAX,
+        }
+    }
+
+    /// Writes `what (location): count x `type` of size bytes aligned to A = bytes bytes`.
+    const fn describe(&self, message: Message) -> Message {
+        let message = message
+            .text(self.what)
+            .text(" (")
+            .text(self.location)
+            .text("): ")
+            .number(self.count)
+            .text(" x `")
+            .text(self.type_name)
+            .text("` of ")
+            .number(self.size as u64)
+            .text(" bytes aligned to ")
+            .number(self.block_align());
+        match self.bytes() {
+            Some(bytes) => message.text(" = ").number(bytes).text(" bytes"),
+            None => message.text(" = more than 2^64 bytes"),
+        }
+    }
+}
+
+/// One region of the platform a build selected: its size, the bytes flight-memory-gen counted, and the sizes
+/// only rustc knows.
+#[derive(Clone, Copy, Debug)]
+pub struct RegionLedger {
+    /// The platform's name.
+    pub platform: &'static str,
+    /// The region's name.
+    pub region: &'static str,
+    /// Where the region's size is written for this platform: `memory.toml:6:8`.
+    pub location: &'static str,
+    /// The region's size on the platform.
+    pub size: u64,
+    /// What the generator counted: every item's padding, storage and metadata, except the [`terms`](Self::terms).
+    pub known: u64,
+    /// The generator's largest items (at most three), for messages: ``buffer manager `comm` 37280 bytes, ...``.
+    pub largest: &'static str,
+    /// The sizes only rustc knows.
+    pub terms: &'static [Term],
+}
+
+impl RegionLedger {
+    /// What the region's items need: `known` plus every term. `None` on overflow.
+    pub const fn total(&self) -> Option<u64> {
+        let mut total = self.known;
+        let mut i = 0;
+        while i < self.terms.len() {
+            let Some(bytes) = self.terms[i].bytes() else {
+                return None;
+            };
+            let Some(sum) = total.checked_add(bytes) else {
+                return None;
+            };
+            total = sum;
+            i += 1;
+        }
+        Some(total)
+    }
+
+    /// What the region's items need, checked against its size.
+    ///
+    /// # Panics
+    ///
+    /// If the items need more than the region's size (or more than 2^64 bytes), with a message naming the
+    /// region, its memory.toml location and every size. Generated code evaluates it in a `const`, so the panic is
+    /// a compile error.
+    pub const fn used(&self) -> u64 {
+        match self.total() {
+            Some(total) if total <= self.size => total,
+            total => self.over(total),
+        }
+    }
+
+    /// Fails compilation (when evaluated in a `const`) if the region's items need more than its size.
+    ///
+    /// # Panics
+    ///
+    /// As [`used`](RegionLedger::used).
+    pub const fn check(&self) {
+        let _ = self.used();
+    }
+
+    /// Whether the ledger has a term keyed `key`: a macro expansion asserts with it that the generator counted it.
+    pub const fn has(&self, key: &str) -> bool {
+        let mut i = 0;
+        while i < self.terms.len() {
+            if str_eq(self.terms[i].key, key) {
+                return true;
+            }
+            i += 1;
+        }
+        false
+    }
+
+    #[track_caller]
+    const fn over(&self, total: Option<u64>) -> ! {
+        let mut message = Message::new()
+            .text(self.location)
+            .text(": region `")
+            .text(self.region)
+            .text("` of platform `")
+            .text(self.platform)
+            .text("` is over its size: its items need ");
+        message = match total {
+            Some(total) => message
+                .number(total)
+                .text(" bytes, it has ")
+                .number(self.size)
+                .text(" bytes (")
+                .number(total - self.size)
+                .text(" bytes short)"),
+            None => message
+                .text("more than 2^64 bytes, it has ")
+                .number(self.size)
+                .text(" bytes"),
+        };
+        message = message.text(". Sizes only rustc knows: ");
+        let mut i = 0;
+        while i < self.terms.len() {
+            if i > 0 {
+                message = message.text("; ");
+            }
+            message = self.terms[i].describe(message);
+            i += 1;
+        }
+        message = message
+            .text(". flight-memory-gen counted the other ")
+            .number(self.known)
+            .text(" bytes (storage, padding and allocator state");
+        if !self.largest.is_empty() {
+            message = message.text("; largest items: ").text(self.largest);
+        }
+        message = message.text(")");
+        message = message
+            .text(". Make region `")
+            .text(self.region)
+            .text("` larger");
+        if let Some(total) = total {
+            message = message.text(" (at least ").number(total).text(" bytes)");
+        }
+        message = message
+            .text(" or its items smaller, in ")
+            .text(file_of(self.location));
+        panic!("{}", message.as_str())
+    }
+}
+
+/// `memory.toml` of `memory.toml:6:8`.
+pub(super) const fn file_of(location: &str) -> &str {
+    let bytes = location.as_bytes();
+    let mut colons = 0;
+    let mut end = bytes.len();
+    while end > 0 && colons < 2 {
+        end -= 1;
+        if bytes[end] == b':' {
+            colons += 1;
+        }
+    }
+    if colons < 2 {
+        return location;
+    }
+    let (file, _) = bytes.split_at(end);
+    match core::str::from_utf8(file) {
+        Ok(file) => file,
+        Err(_) => location,
+    }
+}
+
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PACKET: Term = Term {
+        key: "pools.telemetry_packet",
+        what: "pool `telemetry_packet`",
+        location: "memory.toml:14:8",
+        type_name: "crate::tlm::Packet",
+        count: 64,
+        size: 100,
+        align: 4,
+        min_align: 8,
+    };
+
+    #[test]
+    fn terms_follow_the_generator_formula() {
+        assert_eq!(PACKET.block_align(), 8);
+        assert_eq!(PACKET.stride(), Some(104));
+        assert_eq!(PACKET.bytes(), Some(7 + 64 * 104));
+        assert_eq!(PACKET.plus(100), 100 + 7 + 64 * 104);
+        let wide = Term {
+            align: 64,
+            ..PACKET
+        };
+        assert_eq!(wide.bytes(), Some(63 + 64 * 128));
+        let huge = Term {
+            count: u64::MAX,
+            ..PACKET
+        };
+        assert_eq!(huge.bytes(), None);
+        assert_eq!(huge.plus(1), u64::MAX);
+    }
+
+    #[test]
+    fn ledgers_add_up_and_find_their_terms() {
+        const SRAM: RegionLedger = RegionLedger {
+            platform: "obc",
+            region: "sram",
+            location: "memory.toml:6:8",
+            size: 10_000,
+            known: 1000,
+            largest: "",
+            terms: &[PACKET],
+        };
+        const USED: u64 = SRAM.used();
+        assert_eq!(USED, 1000 + 7 + 64 * 104);
+        assert!(SRAM.has("pools.telemetry_packet"));
+        assert!(!SRAM.has("pools.telemetry"));
+        SRAM.check();
+    }
+
+    #[test]
+    fn an_over_size_region_names_itself_and_its_numbers() {
+        let small = RegionLedger {
+            platform: "obc",
+            region: "sram",
+            location: "memory.toml:6:8",
+            size: 4096,
+            known: 1000,
+            largest: "component `scratch` 1000 bytes",
+            terms: &[PACKET],
+        };
+        let panic = std::panic::catch_unwind(|| small.used()).unwrap_err();
+        let message = panic.downcast_ref::<std::string::String>().unwrap();
+        assert_eq!(
+            message,
+            "memory.toml:6:8: region `sram` of platform `obc` is over its size: its items need 7663 bytes, it \
+             has 4096 bytes (3567 bytes short). Sizes only rustc knows: pool `telemetry_packet` \
+             (memory.toml:14:8): 64 x `crate::tlm::Packet` of 100 bytes aligned to 8 = 6663 bytes. \
+             flight-memory-gen counted the other 1000 bytes (storage, padding and allocator state; largest \
+             items: component `scratch` 1000 bytes). Make region `sram` larger (at least 7663 bytes) or its \
+             items smaller, in memory.toml"
+        );
+    }
+
+    #[test]
+    fn file_of_a_location() {
+        assert_eq!(file_of("memory.toml:6:8"), "memory.toml");
+        assert_eq!(file_of("c:/x/memory.toml:6:8"), "c:/x/memory.toml");
+        assert_eq!(file_of("memory.toml"), "memory.toml");
+    }
+}
