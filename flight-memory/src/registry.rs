@@ -69,16 +69,16 @@ impl std::error::Error for RegistryError {}
 /// ```
 #[derive(Clone, Copy)]
 pub struct MemAllocatorRegistry<'a, const N: usize> {
-    default: &'a dyn MemAllocator,
+    default: &'a (dyn MemAllocator + Sync),
     /// Registered entries first, in registration order; `entries[len..]` are all `None`.
-    entries: [Option<(MemoryId, &'a dyn MemAllocator)>; N],
+    entries: [Option<(MemoryId, &'a (dyn MemAllocator + Sync))>; N],
     /// Registered entries, `<= N`.
     len: usize,
 }
 
 impl<'a, const N: usize> MemAllocatorRegistry<'a, N> {
     /// An empty registry that answers every id with `default`.
-    pub const fn new(default: &'a dyn MemAllocator) -> Self {
+    pub const fn new(default: &'a (dyn MemAllocator + Sync)) -> Self {
         MemAllocatorRegistry {
             default,
             entries: [None; N],
@@ -95,7 +95,7 @@ impl<'a, const N: usize> MemAllocatorRegistry<'a, N> {
     pub const fn register(
         &mut self,
         id: MemoryId,
-        allocator: &'a dyn MemAllocator,
+        allocator: &'a (dyn MemAllocator + Sync),
     ) -> Result<(), RegistryError> {
         let mut index = 0;
         while index < N {
@@ -115,24 +115,24 @@ impl<'a, const N: usize> MemAllocatorRegistry<'a, N> {
     }
 
     /// The allocator registered for `id`, if any.
-    pub fn get(&self, id: MemoryId) -> Option<&'a dyn MemAllocator> {
+    pub fn get(&self, id: MemoryId) -> Option<&'a (dyn MemAllocator + Sync)> {
         self.iter()
             .find(|&(registered, _)| registered == id)
             .map(|(_, allocator)| allocator)
     }
 
     /// The allocator registered for `id`, or the default.
-    pub fn get_or_default(&self, id: MemoryId) -> &'a dyn MemAllocator {
+    pub fn get_or_default(&self, id: MemoryId) -> &'a (dyn MemAllocator + Sync) {
         self.get(id).unwrap_or(self.default)
     }
 
     /// The allocator for ids not registered.
-    pub fn default_allocator(&self) -> &'a dyn MemAllocator {
+    pub fn default_allocator(&self) -> &'a (dyn MemAllocator + Sync) {
         self.default
     }
 
     /// The registered ids and their allocators, in registration order.
-    pub fn iter(&self) -> impl Iterator<Item = (MemoryId, &'a dyn MemAllocator)> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = (MemoryId, &'a (dyn MemAllocator + Sync))> + '_ {
         self.entries.iter().flatten().copied()
     }
 

@@ -1,0 +1,156 @@
+//! The examples build, run, exit with 0 and print what the README says they print.
+
+use crate::harness::{cargo, run, show, workspace};
+
+/// Cycles of the cubesat runs: enough for every flow, including one frame too large for any uplink buffer (every
+/// 997th cycle), in well under a second.
+const CYCLES: &str = "1000";
+
+/// The cells of `line`, a table row: columns are two or more spaces apart (a cell may hold single spaces).
+fn cells(line: &str) -> Vec<&str> {
+    line.split("  ")
+        .map(str::trim)
+        .filter(|cell| !cell.is_empty())
+        .collect()
+}
+
+/// The cells of the first table row whose first cells are `first`.
+fn row<'a>(stdout: &'a str, first: &[&str]) -> Vec<&'a str> {
+    stdout
+        .lines()
+        .map(cells)
+        .find(|cells| cells.starts_with(first))
+        .unwrap_or_else(|| panic!("no row starting with {first:?} in\n{stdout}"))
+}
+
+/// Checks the report of a cubesat run of [`CYCLES`] cycles on `platform`.
+fn check_cubesat_report(stdout: &str, platform: &str, region_sizes: [&str; 2]) {
+    assert!(
+        stdout.contains(&format!("cubesat: 1000 cycles on platform `{platform}`")),
+        "{stdout}"
+    );
+    // What the ground script sends is fixed: these counts are the same on every run and platform.
+    for line in [
+        "uplink    999 frames received, 1 too large for any buffer, 3 dropped for a bad CRC",
+        "telemetry 1000 packets, 20 housekeeping dumps",
+        "ok: every buffer, block and byte came back",
+    ] {
+        assert!(stdout.contains(line), "missing `{line}` in\n{stdout}");
+    }
+    // One row per bin: manager, bin, buffers, in use (0: every buffer came back), high-water, spills, failed.
+    for (manager, bin, buffers) in [
+        ("downlink", "128 B", "32"),
+        ("downlink", "512 B", "16"),
+        ("downlink", "1 KiB", "8"),
+        ("uplink", "128 B", "32"),
+        ("uplink", "2 KiB", "12"),
+        ("uplink", "4 KiB", "6"),
+    ] {
+        let cells = row(stdout, &[manager, bin]);
+        assert_eq!(cells.len(), 7, "{cells:?}");
+        assert_eq!((cells[2], cells[3]), (buffers, "0"), "{cells:?}");
+        assert!(
+            cells[4].parse::<usize>().is_ok_and(|hi| hi > 0),
+            "high-water of {cells:?}"
+        );
+    }
+    // The managers' totals: the uplink's one failed request is the frame too large for any bin.
+    assert_eq!(row(stdout, &["uplink (id 20)", "all"]).last(), Some(&"1"));
+    assert_eq!(row(stdout, &["downlink (id 10)", "all"]).last(), Some(&"0"));
+    // One row per item of the plan, in its region, with nothing left in use.
+    for (item, region, kind) in [
+        ("downlink", "sram", "buffer manager"),
+        ("uplink", "sram", "buffer manager"),
+        ("file_uplink", "sram", "linear allocator"),
+        ("telemetry_packet", "dtcm", "pool"),
+        ("command_dispatch", "dtcm", "stack allocator"),
+    ] {
+        let cells = row(stdout, &[item, region, kind]);
+        assert_eq!(cells.len(), 8, "{cells:?}");
+        assert_eq!(cells[4], "0 B", "{item} still has memory in use: {cells:?}");
+    }
+    // Every telemetry packet went through the pool.
+    assert_eq!(row(stdout, &["telemetry_packet"])[6], "1000");
+    // One row per region, with its size on this platform.
+    for (region, size) in ["sram", "dtcm"].into_iter().zip(region_sizes) {
+        let cells = row(stdout, &[region]);
+        assert_eq!(
+            (cells.len(), cells[1], cells[4]),
+            (7, size, "0 B"),
+            "{cells:?}"
+        );
+    }
+    // One of the files the ground sends is larger than the staging area; one command in 40 needs more scratch
+    // memory than the dispatcher's stack has.
+    let files = stdout
+        .lines()
+        .find(|l| l.starts_with("files "))
+        .expect("a files line");
+    assert!(files.contains("refused as too large"), "{files}");
+    assert!(!files.contains(" 0 refused"), "{files}");
+    let commands = stdout
+        .lines()
+        .find(|l| l.starts_with("commands "))
+        .expect("a commands line");
+    assert!(
+        commands.contains("refused for lack of scratch memory"),
+        "{commands}"
+    );
+    assert!(!commands.contains(" 0 refused"), "{commands}");
+}
+
+#[test]
+fn cubesat_runs_on_the_flight_platform_and_prints_the_memory_table() {
+    let output = run(cargo(
+        &workspace(),
+        &["run", "--quiet", "-p", "cubesat", "--", "--cycles", CYCLES],
+    ));
+    assert!(output.status.success(), "{}", show(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    check_cubesat_report(&stdout, "flight", ["240 KiB", "64 KiB"]);
+
+    // The cycle count also comes from the environment, and a bad one is a usage error (exit 2), not a panic.
+    let output = run(
+        cargo(&workspace(), &["run", "--quiet", "-p", "cubesat"]).env("CUBESAT_CYCLES", "many")
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", show(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("`many` is not a positive number of cycles")
+    );
+}
+
+#[test]
+fn cubesat_runs_on_the_ground_simulator() {
+    let output = run(cargo(
+        &workspace(),
+        &["run", "--quiet", "-p", "cubesat", "--", "--cycles", CYCLES],
+    )
+    .env("FLIGHT_MEMORY_PLATFORM", "ground-sim"));
+    assert!(output.status.success(), "{}", show(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    check_cubesat_report(&stdout, "ground-sim", ["16 MiB", "1 MiB"]);
+}
+
+#[test]
+fn fprime_init_configures_runs_and_tears_down() {
+    let output = run(cargo(
+        &workspace(),
+        &["run", "--quiet", "-p", "fprime-init"],
+    ));
+    assert!(output.status.success(), "{}", show(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for line in [
+        "== deployment `flight`",
+        "memory map: default region sram, id 3 -> region dtcm, id 4 -> region dtcm",
+        "configure comms        memory id 1: BufferManager::setup, 28 buffers in 3 bins, 10240 bytes of buffers, from region sram",
+        "configure event_log    memory id 3: 64 records, 4096 bytes, from region dtcm",
+        "== deployment `ground-sim`",
+        "configure comms        memory id 1: BufferManager::setup, 28 buffers in 3 bins, 10240 bytes of buffers, from heap (MallocAllocator)",
+        "teardown  file_uplink refused: 1 buffer still out",
+        "memory    after teardown: sram 0 of 65536 bytes",
+        "ok: both deployments gave every byte back",
+    ] {
+        assert!(stdout.contains(line), "missing `{line}` in\n{stdout}");
+    }
+}
