@@ -9,6 +9,7 @@ use std::sync::mpsc::{Receiver, SyncSender};
 
 use flight_memory::{AllocError, Buffer, BufferPort, StackAllocator};
 
+use crate::event_log::{EVENTS, EventId};
 use crate::framer::Downlink;
 use crate::ground::opcode;
 use crate::protocol::{Kind, read_u16, read_u32};
@@ -106,6 +107,7 @@ impl CommandDispatcher {
                 }
                 Err(Status::NoMemory) => {
                     report.no_memory += 1;
+                    EVENTS.log(EventId::CommandRefused, u32::from(op));
                     (Status::NoMemory, 0)
                 }
                 Err(status) => {

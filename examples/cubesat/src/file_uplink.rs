@@ -12,6 +12,7 @@ use std::sync::mpsc::{Receiver, SyncSender};
 use flight_memory::{AllocError, BufferPort, LinearAllocator, StatsSnapshot};
 
 use crate::deframer::FilePacket;
+use crate::event_log::{EVENTS, EventId};
 use crate::framer::Downlink;
 use crate::protocol::{Kind, file_checksum};
 
@@ -98,8 +99,12 @@ impl FileUplink {
                         Outcome::Stored => {
                             report.stored += 1;
                             report.bytes_stored += size as u64;
+                            EVENTS.log(EventId::FileStored, size as u32);
                         }
-                        Outcome::Refused => report.refused += 1,
+                        Outcome::Refused => {
+                            report.refused += 1;
+                            EVENTS.log(EventId::FileRefused, size as u32);
+                        }
                         Outcome::Corrupted => report.corrupted += 1,
                         Outcome::Incomplete => report.incomplete += 1,
                     }

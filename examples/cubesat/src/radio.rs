@@ -5,6 +5,7 @@ use std::sync::mpsc::{Receiver, SyncSender};
 
 use flight_memory::{AllocError, Buffer, BufferPort};
 
+use crate::event_log::{EVENTS, EventId};
 use crate::ground::Ground;
 use crate::protocol::{FRAME_OVERHEAD, Kind, encode, parse};
 
@@ -39,6 +40,7 @@ impl RadioRx {
                 Ok(frame) => frame,
                 Err(AllocError::TooLarge { .. }) => {
                     report.too_large += 1;
+                    EVENTS.log(EventId::FrameTooLarge, cycle as u32);
                     continue;
                 }
                 Err(_) => {

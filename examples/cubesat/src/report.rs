@@ -73,12 +73,28 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
+/// An item declared in the code by `#[memory_pool]` or `buffer_bins!` rather than in memory.toml: the build
+/// script counted it in its region, but the plan's items (`Platform::regions`) do not list it.
+pub struct MacroItem {
+    /// Its name in the report.
+    pub name: &'static str,
+    /// The region it was declared in.
+    pub region: &'static str,
+    /// What it is: `typed pool`, `buffer manager`.
+    pub kind: &'static str,
+    /// Its allocator's statistics.
+    pub stats: StatsSnapshot,
+}
+
 /// The report of a run on `platform`: the bins of `managers`, then every item of the plan with its allocator's
-/// statistics (`overrides` replaces those of the items it names), then every region.
+/// statistics (`overrides` replaces those of the items it names) and every item of `macros`, then every region.
+/// A macro-declared item's `reserved` is what the build script added for it to its region: the region's
+/// reserved bytes less those of its memory.toml items (one macro item per region here).
 pub fn memory_report(
     platform: &Platform,
     managers: &[(&str, &BufferManager<'_>)],
     overrides: &[(&str, StatsSnapshot)],
+    macros: &[MacroItem],
 ) -> String {
     let mut out = String::new();
 
@@ -126,7 +142,7 @@ pub fn memory_report(
 
     let mut items = Table::new(
         format!(
-            "Items of memory.toml (allocator statistics, platform `{}`)",
+            "Items of memory.toml and of the macros (allocator statistics, platform `{}`)",
             platform.name()
         ),
         3,
@@ -158,9 +174,12 @@ pub fn memory_report(
             "failed",
         ],
     );
+    let mut declared = Vec::new();
     for region in platform.regions() {
         let mut sum = StatsSnapshot::default();
+        let mut plan_bytes = 0;
         for item in region.items() {
+            plan_bytes += item.bytes();
             let stats = overrides
                 .iter()
                 .find(|(name, _)| *name == item.name())
@@ -187,6 +206,27 @@ pub fn memory_report(
                 stats.failures.to_string(),
             ]);
         }
+        let macro_bytes = region.used().saturating_sub(plan_bytes);
+        for item in macros.iter().filter(|item| item.region == region.name()) {
+            let stats = item.stats;
+            sum.used += stats.used;
+            sum.peak += stats.peak;
+            sum.allocations += stats.allocations;
+            sum.failures += stats.failures;
+            items.row(vec![
+                format!("{} (macro)", item.name),
+                region.name().to_string(),
+                item.kind.to_string(),
+                bytes(macro_bytes),
+                bytes(stats.used as u64),
+                bytes(stats.peak as u64),
+                stats.allocations.to_string(),
+                stats.failures.to_string(),
+            ]);
+        }
+        if macro_bytes > 0 {
+            declared.push(format!("{} +{macro_bytes} B", region.name()));
+        }
         regions.row(vec![
             region.name().to_string(),
             bytes(region.size()),
@@ -203,6 +243,12 @@ pub fn memory_report(
         out,
         "  reserved: what the plan sets aside (storage, allocator state, padding), checked against the region's size\n  \
          at build time. * the sum of the items' high-water marks: an upper bound of what was in use at once."
+    );
+    let _ = writeln!(
+        out,
+        "  (macro): declared in the code with #[memory_pool] or buffer_bins!, not in memory.toml; the build script\n  \
+         counted them in their regions' reserved bytes: {}.",
+        declared.join(", ")
     );
     out
 }

@@ -1,11 +1,13 @@
 //! The telemetry component: once per rate-group cycle, samples the spacecraft's channels into a packet built
 //! in a block of the `telemetry_packet` pool and hands it to the framer. Every 50th cycle it also sends a
-//! housekeeping dump, too large for a packet block, in a buffer of the downlink manager.
+//! housekeeping dump, too large for a packet block, in a buffer of the downlink manager, and every 100th cycle
+//! it takes a thumbnail from the payload camera (src/camera.rs) in a buffer of the camera's own bins.
 
 use std::sync::mpsc::SyncSender;
 
 use flight_memory::{AllocError, BufferPort, PoolBlock};
 
+use crate::camera::{self, THUMBNAIL_EVERY};
 use crate::framer::Downlink;
 use crate::protocol::Kind;
 
@@ -30,7 +32,9 @@ pub struct TelemetryReport {
     pub packets: u64,
     /// Housekeeping dumps.
     pub housekeeping: u64,
-    /// Packets not sent because the pool or the downlink manager had nothing free.
+    /// Thumbnails taken from the camera.
+    pub thumbnails: u64,
+    /// Packets or thumbnails not taken because the pool or the downlink manager had nothing free.
     pub dropped: u64,
 }
 
@@ -67,6 +71,15 @@ impl Telemetry {
                         report.housekeeping += 1;
                     }
                     None => report.dropped += 1,
+                }
+            }
+            if cycle % THUMBNAIL_EVERY == THUMBNAIL_EVERY - 1 {
+                match camera::capture(cycle) {
+                    Ok(thumbnail) => {
+                        report.thumbnails += 1;
+                        drop(thumbnail); // back to its bin
+                    }
+                    Err(_) => report.dropped += 1,
                 }
             }
         }

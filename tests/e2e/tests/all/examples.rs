@@ -1,6 +1,6 @@
 //! The examples build, run, exit with 0 and print what the README says they print.
 
-use crate::harness::{cargo, run, show, workspace};
+use crate::harness::{cargo, region_used, run, show, workspace};
 
 /// Cycles of the cubesat runs: enough for every flow, including one frame too large for any uplink buffer (every
 /// 997th cycle), in well under a second.
@@ -23,6 +23,61 @@ fn row<'a>(stdout: &'a str, first: &[&str]) -> Vec<&'a str> {
         .unwrap_or_else(|| panic!("no row starting with {first:?} in\n{stdout}"))
 }
 
+/// `n` bytes the way the cubesat report prints them: `512 B`, `20 KiB`, `12.3 KiB`, `1.5 MiB`.
+fn human(n: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * 1024;
+    if n >= MIB {
+        if n % MIB == 0 {
+            format!("{} MiB", n / MIB)
+        } else {
+            format!("{:.1} MiB", n as f64 / MIB as f64)
+        }
+    } else if n >= KIB && n % KIB == 0 {
+        format!("{} KiB", n / KIB)
+    } else if n >= 10 * KIB {
+        format!("{:.1} KiB", n as f64 / KIB as f64)
+    } else {
+        format!("{n} B")
+    }
+}
+
+/// The first number after `label` in the line of `stdout` that starts with `line`.
+fn number_after(stdout: &str, line: &str, label: &str) -> u64 {
+    let text = stdout
+        .lines()
+        .find(|l| l.starts_with(line))
+        .unwrap_or_else(|| panic!("no line starting with `{line}` in\n{stdout}"));
+    let rest = &text[text
+        .find(label)
+        .unwrap_or_else(|| panic!("no `{label}` in `{text}`"))
+        + label.len()..];
+    let digits: String = rest
+        .trim_start()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("no number after `{label}` in `{text}`"))
+}
+
+/// The number before `label` in the line of `stdout` that starts with `line`.
+fn number_before(stdout: &str, line: &str, label: &str) -> u64 {
+    let text = stdout
+        .lines()
+        .find(|l| l.starts_with(line))
+        .unwrap_or_else(|| panic!("no line starting with `{line}` in\n{stdout}"));
+    let head = &text[..text
+        .find(label)
+        .unwrap_or_else(|| panic!("no `{label}` in `{text}`"))];
+    head.trim_end()
+        .rsplit(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no number before `{label}` in `{text}`"))
+}
+
 /// Checks the report of a cubesat run of [`CYCLES`] cycles on `platform`.
 fn check_cubesat_report(stdout: &str, platform: &str, region_sizes: [&str; 2]) {
     assert!(
@@ -32,7 +87,8 @@ fn check_cubesat_report(stdout: &str, platform: &str, region_sizes: [&str; 2]) {
     // What the ground script sends is fixed: these counts are the same on every run and platform.
     for line in [
         "uplink    999 frames received, 1 too large for any buffer, 3 dropped for a bad CRC",
-        "telemetry 1000 packets, 20 housekeeping dumps",
+        "telemetry 1000 packets, 20 housekeeping dumps, 10 thumbnails",
+        "the last 16 downlinked at the end of the pass (80 B), 0 lost",
         "ok: every buffer, block and byte came back",
     ] {
         assert!(stdout.contains(line), "missing `{line}` in\n{stdout}");
@@ -45,6 +101,9 @@ fn check_cubesat_report(stdout: &str, platform: &str, region_sizes: [&str; 2]) {
         ("uplink", "128 B", "32"),
         ("uplink", "2 KiB", "12"),
         ("uplink", "4 KiB", "6"),
+        // buffer_bins! `THUMBNAILS` in src/camera.rs.
+        ("thumbnails (macro)", "256 B", "8"),
+        ("thumbnails (macro)", "4 KiB", "2"),
     ] {
         let cells = row(stdout, &[manager, bin]);
         assert_eq!(cells.len(), 7, "{cells:?}");
@@ -64,19 +123,52 @@ fn check_cubesat_report(stdout: &str, platform: &str, region_sizes: [&str; 2]) {
         ("file_uplink", "sram", "linear allocator"),
         ("telemetry_packet", "dtcm", "pool"),
         ("command_dispatch", "dtcm", "stack allocator"),
+        ("thumbnails (macro)", "sram", "buffer manager"),
+        ("event_record (macro)", "dtcm", "typed pool"),
     ] {
         let cells = row(stdout, &[item, region, kind]);
         assert_eq!(cells.len(), 8, "{cells:?}");
         assert_eq!(cells[4], "0 B", "{item} still has memory in use: {cells:?}");
     }
-    // Every telemetry packet went through the pool.
+    // Every telemetry packet went through the pool, every thumbnail through the macro-declared bins.
     assert_eq!(row(stdout, &["telemetry_packet"])[6], "1000");
-    // One row per region, with its size on this platform.
-    for (region, size) in ["sram", "dtcm"].into_iter().zip(region_sizes) {
+    assert_eq!(row(stdout, &["thumbnails (macro)", "sram"])[6], "10");
+    // The event log (src/event_log.rs) logs one record, from the #[memory_pool] pool, per frame too large, command
+    // refused, file stored and file refused: the counts of the summary lines.
+    let logged = number_before(stdout, "events ", "logged");
+    let expected = number_before(stdout, "uplink ", "too large")
+        + number_before(stdout, "commands ", "refused for lack")
+        + number_after(stdout, "files ", "files")
+        + number_before(stdout, "files ", "refused as too large");
+    assert_eq!(logged, expected, "events logged");
+    assert_eq!(
+        row(stdout, &["event_record (macro)", "dtcm"])[6],
+        logged.to_string()
+    );
+    // One row per region, with its size on this platform. The generator's JSON report knows the items of
+    // memory.toml only; the build script added the macro-declared bytes, which the run prints exactly. Each is at
+    // least the storage the macro declares (8 previews of 256 B and 2 thumbnails of 4 KiB; 32 event records of at
+    // least 5 bytes), plus the allocators' state, and no more than a page over it.
+    let config = workspace().join("configs/cubesat-obc.toml");
+    for ((region, size), (item, storage)) in ["sram", "dtcm"].into_iter().zip(region_sizes).zip([
+        ("thumbnails (macro)", 8 * 256 + 2 * 4096),
+        ("event_record (macro)", 32 * 5),
+    ]) {
+        let declared = number_after(stdout, "  counted them in", &format!("{region} +"));
+        assert!(
+            (storage..storage + 4096).contains(&declared),
+            "{region}: the macros declared {declared} bytes, their storage is {storage}"
+        );
+        assert_eq!(row(stdout, &[item, region])[3], human(declared), "{item}");
         let cells = row(stdout, &[region]);
         assert_eq!(
-            (cells.len(), cells[1], cells[4]),
-            (7, size, "0 B"),
+            (cells.len(), cells[1], cells[2], cells[4]),
+            (
+                7,
+                size,
+                human(region_used(&config, platform, region) + declared).as_str(),
+                "0 B"
+            ),
             "{cells:?}"
         );
     }
