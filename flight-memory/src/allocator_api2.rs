@@ -52,6 +52,32 @@ fn is_aligned_to(ptr: NonNull<u8>, align: usize) -> bool {
     crate::is_ptr_aligned(ptr.as_ptr(), align)
 }
 
+/// `grow`, in place where the allocator can, then zeroes the bytes past the old size: one `grow_zeroed` for both
+/// bump allocators (the trait's default would always move the block).
+///
+/// # Safety
+///
+/// As [`ApiAllocator::grow_zeroed`]: `ptr` is a block of `allocator` with `old_layout`, and `new_layout.size()` is
+/// at least `old_layout.size()`.
+unsafe fn grow_then_zero<A: ApiAllocator + ?Sized>(
+    allocator: &A,
+    ptr: NonNull<u8>,
+    old_layout: Layout,
+    new_layout: Layout,
+) -> Result<NonNull<[u8]>, ApiAllocError> {
+    // SAFETY: forwarded from this function's contract.
+    let grown = unsafe { allocator.grow(ptr, old_layout, new_layout) }?;
+    // SAFETY: the grown block is valid for `new_layout.size() >= old_layout.size()` bytes.
+    unsafe {
+        grown
+            .cast::<u8>()
+            .as_ptr()
+            .add(old_layout.size())
+            .write_bytes(0, new_layout.size() - old_layout.size());
+    }
+    Ok(grown)
+}
+
 /// Moves a block that could not be resized in place: allocates `new`, copies what fits, frees the old one.
 ///
 /// # Safety
@@ -125,16 +151,7 @@ unsafe impl ApiAllocator for LinearAllocator<'_> {
         new_layout: Layout,
     ) -> Result<NonNull<[u8]>, ApiAllocError> {
         // SAFETY: forwarded from this function's contract.
-        let grown = unsafe { ApiAllocator::grow(self, ptr, old_layout, new_layout) }?;
-        // SAFETY: the grown block is valid for `new_layout.size() >= old_layout.size()` bytes.
-        unsafe {
-            grown
-                .cast::<u8>()
-                .as_ptr()
-                .add(old_layout.size())
-                .write_bytes(0, new_layout.size() - old_layout.size());
-        }
-        Ok(grown)
+        unsafe { grow_then_zero(self, ptr, old_layout, new_layout) }
     }
 
     unsafe fn shrink(
@@ -196,16 +213,7 @@ unsafe impl ApiAllocator for StackAllocator<'_> {
         new_layout: Layout,
     ) -> Result<NonNull<[u8]>, ApiAllocError> {
         // SAFETY: forwarded from this function's contract.
-        let grown = unsafe { ApiAllocator::grow(self, ptr, old_layout, new_layout) }?;
-        // SAFETY: the grown block is valid for `new_layout.size() >= old_layout.size()` bytes.
-        unsafe {
-            grown
-                .cast::<u8>()
-                .as_ptr()
-                .add(old_layout.size())
-                .write_bytes(0, new_layout.size() - old_layout.size());
-        }
-        Ok(grown)
+        unsafe { grow_then_zero(self, ptr, old_layout, new_layout) }
     }
 
     unsafe fn shrink(

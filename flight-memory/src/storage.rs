@@ -167,16 +167,7 @@ macro_rules! static_allocator {
         );
         $($rest:tt)*
     ) => {
-        $(#[$attr])*
-        $vis static $name: $crate::LinearAllocator<'static> = {
-            $(#[unsafe(link_section = $section)])?
-            static STORAGE: $crate::StaticStorage<{ $size }, { $crate::__default_align!($($align)?) }> =
-                $crate::StaticStorage::new();
-            // SAFETY: `STORAGE` is declared inside this initialiser, which runs once, at compile time, for this
-            // `static`: no other code can name it, so this allocator is the only user of its bytes, which are
-            // valid for `'static`.
-            unsafe { $crate::LinearAllocator::from_raw_parts(STORAGE.as_mut_ptr(), STORAGE.len()) }
-        };
+        $crate::static_allocator!(@bump LinearAllocator $(#[$attr])* $vis $name $size; $($align)?; $($section)?);
         $crate::static_allocator!($($rest)*);
     };
     (
@@ -186,15 +177,21 @@ macro_rules! static_allocator {
         );
         $($rest:tt)*
     ) => {
+        $crate::static_allocator!(@bump StackAllocator $(#[$attr])* $vis $name $size; $($align)?; $($section)?);
+        $crate::static_allocator!($($rest)*);
+    };
+    // The one expansion of both bump allocators, which take the same storage and constructor.
+    (@bump $kind:ident $(#[$attr:meta])* $vis:vis $name:ident $size:expr; $($align:expr)?; $($section:literal)?) => {
         $(#[$attr])*
-        $vis static $name: $crate::StackAllocator<'static> = {
+        $vis static $name: $crate::$kind<'static> = {
             $(#[unsafe(link_section = $section)])?
             static STORAGE: $crate::StaticStorage<{ $size }, { $crate::__default_align!($($align)?) }> =
                 $crate::StaticStorage::new();
-            // SAFETY: as for `LinearAllocator` above: `STORAGE` is reachable from this allocator only.
-            unsafe { $crate::StackAllocator::from_raw_parts(STORAGE.as_mut_ptr(), STORAGE.len()) }
+            // SAFETY: `STORAGE` is declared inside this initialiser, which runs once, at compile time, for this
+            // `static`: no other code can name it, so this allocator is the only user of its bytes, which are
+            // valid for `'static`.
+            unsafe { $crate::$kind::from_raw_parts(STORAGE.as_mut_ptr(), STORAGE.len()) }
         };
-        $crate::static_allocator!($($rest)*);
     };
     (
         $(#[$attr:meta])*
@@ -208,7 +205,7 @@ macro_rules! static_allocator {
             $(#[unsafe(link_section = $section)])?
             static STORAGE: $crate::StaticStorage<{ $size }, { $crate::__default_align!($($align)?) }> =
                 $crate::StaticStorage::new();
-            // SAFETY: as for `LinearAllocator` above: `STORAGE` is reachable from this region only.
+            // SAFETY: as for the bump allocators above: `STORAGE` is reachable from this region only.
             unsafe { $crate::MemoryRegion::from_raw_parts($region, STORAGE.as_mut_ptr(), STORAGE.len()) }
                 .with_block_align::<{ $crate::__default_align!($($align)?) }>()
         };
