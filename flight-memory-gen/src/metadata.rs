@@ -15,8 +15,8 @@
 /// the block).
 pub const LINK_BYTES_PER_BLOCK: u64 = 4;
 
-/// Fixed state of one pool (`MemoryPool`): free-list head and watermark, four counters, and the address of its
-/// blocks (56 bytes on 64-bit targets, rounded up to the alignment of the links that follow).
+/// Fixed state of one pool (`MemoryPool`): free-list head, watermark and counts, two failure counters, and the
+/// address of its blocks (48 bytes on 64-bit targets; the bound leaves room for the 32-bit-tag form's counters).
 pub const POOL_STATE_BYTES: u64 = 64;
 
 /// Fixed state of one buffer manager (`BufferManager`), besides its bins: id, spill-over flag, the addresses
@@ -24,8 +24,8 @@ pub const POOL_STATE_BYTES: u64 = 64;
 /// telemetry.
 pub const BUFFER_MANAGER_STATE_BYTES: u64 = 224;
 
-/// State of one bin of a buffer manager (`BufferState`): its free list and the per-bin telemetry (`curr_buffs`,
-/// `no_buffs`, `empty_buffs`, spills, refused returns).
+/// State of one bin of a buffer manager (`BufferState`): its free list, which counts `curr_buffs` and `hi_buffs`,
+/// and the rest of the per-bin telemetry (`no_buffs`, `empty_buffs`, spills, refused returns).
 pub const BIN_STATE_BYTES: u64 = 56;
 
 /// Bytes of metadata per buffer of a buffer manager: a free-list link and a tag (which validates raw buffers

@@ -18,13 +18,20 @@
 //!
 //! | target                          | head                                         | progress   |
 //! |---------------------------------|----------------------------------------------|------------|
-//! | 64-bit compare-and-swap         | 32-bit index + 32-bit ABA tag in an `AtomicU64` | lock-free |
+//! | 64-bit compare-and-swap         | pops count (the ABA tag) + link code, and for lists of up to 65,533 blocks their length, in an `AtomicU64` | lock-free |
 //! | 32-bit compare-and-swap only    | 16-bit index + 16-bit ABA tag in an `AtomicU32` | lock-free, ≤ 65,533 blocks |
 //! | no compare-and-swap (or `--cfg flight_memory_critical_section`, for tests) | plain words inside `critical_section::with` | blocking, interrupt safe |
 //!
-//! The tag is incremented by every change of the head, so a thread that was preempted between reading the head
-//! and swapping it fails its swap unless the tag wrapped all the way around in the meantime (2³² changes for the
-//! 64-bit form, 2¹⁶ for the 32-bit form).
+//! The tag changes with every pop, so a thread that was preempted between reading the head and swapping it fails
+//! its swap unless the tag wrapped all the way around in the meantime (2³² pops for the 64-bit form, 2¹⁶ changes
+//! for the 32-bit form).
+//!
+//! # Counts
+//!
+//! The list counts what it does ([`BareFreeList::counts`]): blocks taken, given back, in use, and the high-water
+//! mark, so its owners keep no counters of their own on the hot path. On 64-bit compare-and-swap targets a list of
+//! up to 65,533 blocks keeps them in the head word itself, so a take or a give-back is a single compare-and-swap;
+//! elsewhere a give-back (and, on 32-bit targets, a take) adds one atomic add.
 
 use crate::FreeError;
 use crate::sync::{AtomicU32, Ordering, const_fn_unless_loom};
@@ -87,6 +94,52 @@ mod head;
 /// The largest number of blocks one free list can manage on this target.
 pub(crate) const MAX_CAPACITY: u32 = head::MAX_CAPACITY;
 
+/// What a head has done since it was new: the raw figures [`Counts`] are derived from.
+#[derive(Clone, Copy, Debug)]
+struct Tally {
+    /// Blocks taken from the list (not from the watermark), wrapping.
+    pops: usize,
+    /// Blocks given back, wrapping.
+    pushes: usize,
+    /// Blocks ever handed out.
+    watermark: u32,
+}
+
+/// What a free list has done since it was new, read by [`BareFreeList::counts`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Counts {
+    /// Blocks handed out, wrapping at `usize::MAX`.
+    pub(crate) taken: usize,
+    /// Blocks given back, wrapping at `usize::MAX`.
+    pub(crate) given_back: usize,
+    /// Blocks handed out and not given back: at most the capacity.
+    pub(crate) in_use: u32,
+    /// The most blocks in use at once: at least `in_use`.
+    pub(crate) high_water: u32,
+}
+
+impl Counts {
+    fn of(tally: Tally, capacity: u32) -> Self {
+        let taken = tally.pops.wrapping_add(tally.watermark as usize);
+        let out = taken.wrapping_sub(tally.pushes);
+        // Exact when nobody else uses the list; otherwise the parts were read at slightly different instants and
+        // the difference is clamped to what it can be.
+        let in_use = if out <= capacity as usize {
+            out as u32
+        } else if out > usize::MAX / 2 {
+            0
+        } else {
+            capacity
+        };
+        Counts {
+            taken,
+            given_back: tally.pushes,
+            in_use,
+            high_water: tally.watermark.max(in_use),
+        }
+    }
+}
+
 /// How many blocks `links` describe, never more than [`MAX_CAPACITY`], so every index handed out has a link code.
 #[inline]
 fn capacity_of(links: &[Link]) -> u32 {
@@ -121,6 +174,14 @@ impl BareFreeList {
     #[inline]
     pub(crate) fn high_water(&self) -> u32 {
         self.head.watermark()
+    }
+
+    /// What the list has done: blocks taken, given back, in use, and the high-water mark. Exact when no other
+    /// thread uses the list; otherwise its parts may be from slightly different instants.
+    #[inline]
+    pub(crate) fn counts(&self, links: &[Link]) -> Counts {
+        let capacity = capacity_of(links);
+        Counts::of(self.head.tally(capacity), capacity)
     }
 
     /// Takes a free block for a raw pointer, or `None` if every block is allocated.
@@ -191,7 +252,7 @@ impl BareFreeList {
     #[inline]
     pub(crate) fn push(&self, links: &[Link], index: u32) -> Result<(), FreeError> {
         self.claim(links, index)?;
-        self.head.push(links, index);
+        self.head.push(links, capacity_of(links), index);
         Ok(())
     }
 
@@ -209,7 +270,7 @@ impl BareFreeList {
             links[index as usize].0.load(Ordering::Relaxed),
             ALLOCATED | HELD | END
         ));
-        self.head.push(links, index);
+        self.head.push(links, capacity_of(links), index);
     }
 
     /// Turns block `index`, held by an owning handle, into a block allocated to a raw pointer, which the checked

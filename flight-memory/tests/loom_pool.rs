@@ -130,35 +130,50 @@ fn three_threads_contending_for_one_block_never_share_it() {
     });
 }
 
-#[test]
-fn aba_a_stale_head_is_never_installed() {
+/// Thread A pops once: it reads the head X and its next Y, and may be preempted before its swap. Meanwhile the
+/// main thread pops X and Y, gives back a block W it held from before and then X, and keeps Y: the head is X again,
+/// and as long again, but X's next is now W. If A's swap succeeded with its stale Y, Y would be handed out twice.
+/// Four blocks are needed (W, X, Y, and one for A when it goes first). Under loom the free list keeps its length
+/// in the head word up to 4 blocks, so `N = 4` checks that layout and `N = 5` the one for larger lists.
+fn aba<const N: usize>() {
     model(|| {
-        let h = Harness::<3>::new();
-        // Put all three blocks on the free list (not the watermark), so every pop below reads a link.
-        let all: Vec<_> = (0..3).map(|_| h.pool.allocate().unwrap()).collect();
+        let h = Harness::<N>::new();
+        // Put every block on the free list (not the watermark), so every pop below reads a link; then hold W.
+        let all: Vec<_> = (0..N).map(|_| h.pool.allocate().unwrap()).collect();
         drop(all);
+        let w = h.pool.allocate().unwrap();
+        h.take(w.as_ptr());
 
-        // Thread A pops once: it reads the head X and its next Y, and may be preempted before its swap.
         let a = thread::spawn(move || {
             let block = h.pool.allocate().unwrap();
             h.take(block.as_ptr());
             thread::yield_now();
             h.give(block.as_ptr());
         });
-        // Thread B pops X and Y, and pushes X back while keeping Y: if A's swap succeeded with its stale Y, Y
-        // would be handed out twice.
         let x = h.pool.allocate().unwrap();
         h.take(x.as_ptr());
         let y = h.pool.allocate().unwrap();
         h.take(y.as_ptr());
+        h.give(w.as_ptr());
+        drop(w);
         h.give(x.as_ptr());
         drop(x);
         thread::yield_now();
         h.give(y.as_ptr());
         drop(y);
         a.join().unwrap();
-        h.check_all_back(3 + 3);
+        h.check_all_back(N + 4);
     });
+}
+
+#[test]
+fn aba_a_stale_head_is_never_installed_in_a_small_list() {
+    aba::<4>();
+}
+
+#[test]
+fn aba_a_stale_head_is_never_installed_in_a_large_list() {
+    aba::<5>();
 }
 
 #[test]

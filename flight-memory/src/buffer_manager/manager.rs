@@ -387,7 +387,7 @@ impl<'s> BufferManager<'s> {
         while bin < end {
             if let Some((layout, state)) = self.bin(bin) {
                 if let Some(index) = state.free.pop(self.links_of(layout)) {
-                    return Ok(self.hand_out(first, bin, layout, state, index, size));
+                    return Ok(self.hand_out(first, bin, layout, index, size));
                 }
             }
             bin += 1;
@@ -402,11 +402,9 @@ impl<'s> BufferManager<'s> {
         first: usize,
         bin: usize,
         layout: &BinLayout,
-        state: &BinState,
         index: u32,
         len: usize,
     ) -> Buffer<'_> {
-        state.curr.fetch_add(1, Ordering::Relaxed);
         self.counters.handed_out(layout.size);
         if bin != first {
             self.count_spill(first);
@@ -462,7 +460,6 @@ impl<'s> BufferManager<'s> {
             return;
         };
         // Counted before the buffer is given back, so the counters never exceed the buffers actually out.
-        state.curr.fetch_sub(1, Ordering::Relaxed);
         self.counters.given_back(layout.size);
         // SAFETY: the caller owns the buffer, so it was popped from this bin's free list with these links and has
         // not been pushed since.

@@ -12,11 +12,9 @@ use crate::{Align, AlignedBytes, Alignment};
 /// The run-time state of one bin: which of its buffers are free, and its telemetry counters. All zero when new.
 #[derive(Debug)]
 pub(crate) struct BinState {
-    /// The bin's free list; its links are the bin's `count` links, so its capacity is the bin's count.
+    /// The bin's free list; its links are the bin's `count` links, so its capacity is the bin's count. It counts
+    /// the bin's buffers in use and their high-water mark itself.
     pub(crate) free: BareFreeList,
-    /// Buffers of the bin handed out and not given back. Incremented after a buffer is taken and decremented
-    /// before it is given back, so it never exceeds the buffers actually out.
-    pub(crate) curr: AtomicUsize,
     /// Failed requests whose first choice (the smallest bin that fits) was this bin.
     pub(crate) no_buffs: AtomicUsize,
     /// Zero-size requests whose first choice was this bin (always bin 0).
@@ -33,7 +31,6 @@ impl BinState {
         pub(crate) fn new() -> Self {
             BinState {
                 free: BareFreeList::new(),
-                curr: AtomicUsize::new(0),
                 no_buffs: AtomicUsize::new(0),
                 empty_buffs: AtomicUsize::new(0),
                 spills: AtomicUsize::new(0),

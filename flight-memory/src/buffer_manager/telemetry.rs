@@ -236,16 +236,19 @@ impl BufferManager<'_> {
             .iter()
             .zip(self.bins.iter())
             .enumerate()
-            .map(|(bin, (layout, state))| BinTelemetry {
-                bin,
-                size: layout.size,
-                total_buffs: layout.count,
-                curr_buffs: state.curr.load(Ordering::Relaxed),
-                hi_buffs: state.free.high_water() as usize,
-                no_buffs: state.no_buffs.load(Ordering::Relaxed),
-                empty_buffs: state.empty_buffs.load(Ordering::Relaxed),
-                spills: state.spills.load(Ordering::Relaxed),
-                rejected_returns: state.rejected_returns.load(Ordering::Relaxed),
+            .map(|(bin, (layout, state))| {
+                let counts = state.free.counts(self.links_of(layout));
+                BinTelemetry {
+                    bin,
+                    size: layout.size,
+                    total_buffs: layout.count,
+                    curr_buffs: counts.in_use as usize,
+                    hi_buffs: counts.high_water as usize,
+                    no_buffs: state.no_buffs.load(Ordering::Relaxed),
+                    empty_buffs: state.empty_buffs.load(Ordering::Relaxed),
+                    spills: state.spills.load(Ordering::Relaxed),
+                    rejected_returns: state.rejected_returns.load(Ordering::Relaxed),
+                }
             })
     }
 }

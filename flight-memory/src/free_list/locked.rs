@@ -1,11 +1,11 @@
-//! The head for targets without compare-and-swap (or with feature `critical-section`): plain words guarded by a
-//! critical section, which on a single core masks interrupts for a few instructions.
+//! The head for targets without compare-and-swap (or `--cfg flight_memory_critical_section`, for tests): plain
+//! words guarded by a critical section, which on a single core masks interrupts for a few instructions.
 
 use core::cell::Cell;
 
 use critical_section::Mutex;
 
-use super::{FIRST_INDEX_CODE, Link, decode, encode};
+use super::{FIRST_INDEX_CODE, Link, Tally, decode, encode};
 use crate::sync::Ordering;
 
 pub(super) const MAX_CAPACITY: u32 = u32::MAX - FIRST_INDEX_CODE;
@@ -16,6 +16,10 @@ struct State {
     head: u32,
     /// Blocks at or above this index have never been handed out.
     watermark: u32,
+    /// Blocks taken from the list (not from the watermark), wrapping.
+    pops: usize,
+    /// Blocks given back, wrapping.
+    pushes: usize,
 }
 
 #[derive(Debug)]
@@ -29,6 +33,8 @@ impl Head {
             state: Mutex::new(Cell::new(State {
                 head: 0,
                 watermark: 0,
+                pops: 0,
+                pushes: 0,
             })),
         }
     }
@@ -46,6 +52,7 @@ impl Head {
             let index = match decode(state.head) {
                 Some(index) => {
                     state.head = links.get(index as usize)?.0.load(Ordering::Relaxed);
+                    state.pops = state.pops.wrapping_add(1);
                     index
                 }
                 None if state.watermark < capacity => {
@@ -60,7 +67,7 @@ impl Head {
     }
 
     #[inline]
-    pub(super) fn push(&self, links: &[Link], index: u32) {
+    pub(super) fn push(&self, links: &[Link], _capacity: u32, index: u32) {
         let Some(link) = links.get(index as usize) else {
             return;
         };
@@ -69,7 +76,19 @@ impl Head {
             let mut state = cell.get();
             link.0.store(state.head, Ordering::Relaxed);
             state.head = encode(index);
+            state.pushes = state.pushes.wrapping_add(1);
             cell.set(state);
         });
+    }
+
+    /// What the list has done so far, read in one critical section.
+    #[inline]
+    pub(super) fn tally(&self, _capacity: u32) -> Tally {
+        let state = critical_section::with(|cs| self.state.borrow(cs).get());
+        Tally {
+            pops: state.pops,
+            pushes: state.pushes,
+            watermark: state.watermark,
+        }
     }
 }

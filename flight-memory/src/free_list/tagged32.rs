@@ -1,7 +1,8 @@
 //! The lock-free head for targets with 32-bit compare-and-swap only: a 16-bit ABA tag above a 16-bit link code.
+//! The word has no room for counts, so pops and pushes are counted by an atomic add each.
 
-use super::{FIRST_INDEX_CODE, Link, decode, encode};
-use crate::sync::{AtomicU32, Ordering, const_fn_unless_loom};
+use super::{FIRST_INDEX_CODE, Link, Tally, decode, encode};
+use crate::sync::{AtomicU32, AtomicUsize, Ordering, const_fn_unless_loom};
 
 pub(super) const MAX_CAPACITY: u32 = u16::MAX as u32 - FIRST_INDEX_CODE;
 
@@ -11,6 +12,11 @@ pub(super) struct Head {
     word: AtomicU32,
     /// Blocks at or above this index have never been handed out.
     watermark: AtomicU32,
+    /// Blocks taken from the list (not from the watermark), wrapping; counted after the swap.
+    pops: AtomicUsize,
+    /// Blocks given back, wrapping; counted before the swap, so the blocks in use derived from the counts never
+    /// exceed those actually out.
+    pushes: AtomicUsize,
 }
 
 #[inline]
@@ -27,7 +33,12 @@ fn code_of(word: u32) -> u32 {
 impl Head {
     const_fn_unless_loom! {
         pub(super) fn new() -> Self {
-            Head { word: AtomicU32::new(0), watermark: AtomicU32::new(0) }
+            Head {
+                word: AtomicU32::new(0),
+                watermark: AtomicU32::new(0),
+                pops: AtomicUsize::new(0),
+                pushes: AtomicUsize::new(0),
+            }
         }
     }
 
@@ -59,7 +70,10 @@ impl Head {
                 Ordering::AcqRel,
                 Ordering::Acquire,
             ) {
-                Ok(_) => return Some(index),
+                Ok(_) => {
+                    self.pops.fetch_add(1, Ordering::Relaxed);
+                    return Some(index);
+                }
                 Err(current) => word = current,
             }
         }
@@ -83,10 +97,11 @@ impl Head {
     }
 
     #[inline]
-    pub(super) fn push(&self, links: &[Link], index: u32) {
+    pub(super) fn push(&self, links: &[Link], _capacity: u32, index: u32) {
         let Some(link) = links.get(index as usize) else {
             return;
         };
+        self.pushes.fetch_add(1, Ordering::Relaxed);
         let mut word = self.word.load(Ordering::Relaxed);
         loop {
             link.0.store(code_of(word), Ordering::Relaxed);
@@ -100,6 +115,20 @@ impl Head {
                 Ok(_) => return,
                 Err(current) => word = current,
             }
+        }
+    }
+
+    /// What the list has done so far; the parts are read one after another.
+    #[inline]
+    pub(super) fn tally(&self, _capacity: u32) -> Tally {
+        // Pushes first: each is counted before its block is back, so reading them before the pops keeps the
+        // blocks in use derived from the two from going below zero on the common memory models.
+        let pushes = self.pushes.load(Ordering::Relaxed);
+        let pops = self.pops.load(Ordering::Relaxed);
+        Tally {
+            pops,
+            pushes,
+            watermark: self.watermark.load(Ordering::Acquire),
         }
     }
 }

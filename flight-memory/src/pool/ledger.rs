@@ -6,16 +6,14 @@ use crate::{FreeError, StatsSnapshot};
 
 /// Which blocks of a pool are free, and the pool's counters. All zero bytes when new.
 ///
+/// Allocations, frees, blocks in use and the high-water mark are the free list's own counts (on most targets kept
+/// in its head word, so they cost nothing on the hot path); the ledger counts only what goes wrong.
+///
 /// A pool holds a `Ledger<[Link; N]>`; handles hold a `&Ledger` (`Ledger<[Link]>`, by unsizing), so they can give
 /// their block back without knowing the pool's const parameters.
 pub(crate) struct Ledger<L: ?Sized = [Link]> {
-    /// The free list; its capacity is `links.len()`.
+    /// The free list, which counts the blocks taken and given back; its capacity is `links.len()`.
     free: BareFreeList,
-    /// Successful allocations (handles and raw pointers), wrapping. Counted after the block is taken.
-    allocations: AtomicUsize,
-    /// Successful frees, wrapping. Counted before the block is given back, so `allocations - frees` never
-    /// exceeds the blocks actually out.
-    frees: AtomicUsize,
     /// Allocation requests that could not be served.
     failures: AtomicUsize,
     /// Raw frees that were refused (foreign, interior or not-allocated pointers).
@@ -31,8 +29,6 @@ impl<const N: usize> Ledger<[Link; N]> {
         pub(crate) fn new() -> Self {
             Ledger {
                 free: BareFreeList::new(),
-                allocations: AtomicUsize::new(0),
-                frees: AtomicUsize::new(0),
                 failures: AtomicUsize::new(0),
                 refused_frees: AtomicUsize::new(0),
                 links: const_array!(Link::new(); N),
@@ -42,26 +38,16 @@ impl<const N: usize> Ledger<[Link; N]> {
 }
 
 impl Ledger {
-    /// How many blocks there are.
-    #[inline]
-    pub(crate) fn capacity(&self) -> usize {
-        self.links.len()
-    }
-
-    /// Takes a free block for an owning handle (a raw free refuses it) and counts the allocation.
+    /// Takes a free block for an owning handle (a raw free refuses it).
     #[inline]
     pub(crate) fn take_held(&self) -> Option<u32> {
-        let index = self.free.pop_held(&self.links)?;
-        self.allocations.fetch_add(1, Ordering::Relaxed);
-        Some(index)
+        self.free.pop_held(&self.links)
     }
 
-    /// Takes a free block for a raw pointer and counts the allocation.
+    /// Takes a free block for a raw pointer.
     #[inline]
     pub(crate) fn take_raw(&self) -> Option<u32> {
-        let index = self.free.pop(&self.links)?;
-        self.allocations.fetch_add(1, Ordering::Relaxed);
-        Some(index)
+        self.free.pop(&self.links)
     }
 
     /// Counts a request that could not be served.
@@ -89,7 +75,7 @@ impl Ledger {
         self.free.claim(&self.links, index)
     }
 
-    /// Counts a free and puts block `index` back on the free list.
+    /// Puts block `index` back on the free list.
     ///
     /// # Safety
     ///
@@ -98,7 +84,6 @@ impl Ledger {
     /// no longer accesses the block.
     #[inline]
     pub(crate) unsafe fn give_back(&self, index: u32) {
-        self.frees.fetch_add(1, Ordering::Relaxed);
         // SAFETY: the caller owns the block (this function's contract), so it is not on the list.
         unsafe { self.free.push_owned(&self.links, index) }
     }
@@ -120,31 +105,10 @@ impl Ledger {
         self.free.high_water() as usize
     }
 
-    /// Blocks handed out and not yet given back, derived from the counters.
-    ///
-    /// Exact when no other thread is allocating or freeing; otherwise the two counters are read one after the
-    /// other and the result is clamped to `0..=capacity`.
+    /// Blocks handed out and not yet given back. Exact when no other thread is allocating or freeing.
     #[inline]
     pub(crate) fn in_use(&self) -> usize {
-        self.counts().0
-    }
-
-    /// `(in_use, allocations, frees)` from one reading of the counters.
-    #[inline]
-    fn counts(&self) -> (usize, usize, usize) {
-        // Frees first: a free is counted only after its allocation, so reading them in this order keeps the
-        // difference from going below zero on the common memory models; the clamp covers the rest.
-        let frees = self.frees.load(Ordering::Relaxed);
-        let allocations = self.allocations.load(Ordering::Relaxed);
-        let out = allocations.wrapping_sub(frees);
-        let in_use = if out <= self.capacity() {
-            out
-        } else if out > usize::MAX / 2 {
-            0
-        } else {
-            self.capacity()
-        };
-        (in_use, allocations, frees)
+        self.free.counts(&self.links).in_use as usize
     }
 
     /// Raw frees refused so far.
@@ -155,14 +119,12 @@ impl Ledger {
 
     /// The statistics of a pool whose blocks are `block_size` bytes.
     pub(crate) fn snapshot(&self, block_size: usize) -> StatsSnapshot {
-        let (in_use, allocations, frees) = self.counts();
-        // Read last: the watermark only grows and is at least the blocks in use at any earlier instant.
-        let high_water = self.high_water().max(in_use);
+        let counts = self.free.counts(&self.links);
         StatsSnapshot {
-            used: in_use.saturating_mul(block_size),
-            peak: high_water.saturating_mul(block_size),
-            allocations,
-            frees,
+            used: (counts.in_use as usize).saturating_mul(block_size),
+            peak: (counts.high_water as usize).saturating_mul(block_size),
+            allocations: counts.taken,
+            frees: counts.given_back,
             failures: self.failures.load(Ordering::Relaxed),
         }
     }
