@@ -1,6 +1,8 @@
 //! Bump allocation: a batch of `u64` values and a batch of 256-byte slices, then a reset, with
-//! `LinearAllocator` and with bumpalo. Both allocators get room for the whole batch up front (bumpalo through
-//! `with_capacity`), so neither grows during the measurement; the reset is part of every batch in both.
+//! `LinearAllocator` shared (`linear_allocator`: a compare-and-swap and a counter add per allocation), with its
+//! exclusive view (`exclusive`: `LinearAllocator::exclusive`, plain loads and stores, the view taken once per
+//! measurement and reset inside it), and with bumpalo. Every allocator gets room for the whole batch up front
+//! (bumpalo through `with_capacity`), so none grows during the measurement; the reset is part of every batch.
 //!
 //! ```text
 //! cargo bench -p flight-memory --bench linear
@@ -41,6 +43,16 @@ fn linear(c: &mut Criterion) {
             scratch.reset();
         })
     });
+    group.bench_function("exclusive", |b| {
+        let mut view = scratch.exclusive();
+        b.iter(|| {
+            for i in 0..VALUES as u64 {
+                let value = view.alloc(black_box(i)).expect("arena full");
+                black_box(value);
+            }
+            view.reset();
+        })
+    });
     let mut bump = Bump::with_capacity(ARENA);
     group.bench_function("bumpalo", |b| {
         b.iter(|| {
@@ -64,6 +76,18 @@ fn linear(c: &mut Criterion) {
                 black_box(slice);
             }
             scratch.reset();
+        })
+    });
+    group.bench_function("exclusive", |b| {
+        let mut view = scratch.exclusive();
+        b.iter(|| {
+            for _ in 0..SLICES {
+                let slice = view
+                    .alloc_slice_copy(black_box(&SLICE[..]))
+                    .expect("arena full");
+                black_box(slice);
+            }
+            view.reset();
         })
     });
     group.bench_function("bumpalo", |b| {

@@ -57,12 +57,13 @@ def main():
                   f"| {ratio(v['typed_pool'], h)} | {ratio(v['memory_pool_handle'], s)} |")
 
     print("\n### Linear: per allocation (batch time ÷ batch size, reset included)\n")
-    print("| batch | LinearAllocator | bumpalo | LinearAllocator ÷ bumpalo |")
-    print("|---|---|---|---|")
+    print("| batch | LinearAllocator (shared) | exclusive view | bumpalo | shared ÷ bumpalo "
+          "| exclusive ÷ bumpalo |")
+    print("|---|---|---|---|---|---|")
     for group, n, name in [("linear_u64", 1024, "1,024 × `u64`"),
                            ("linear_slice256", 256, "256 × 256-byte slice")]:
-        a, b = both(f"{group}/linear_allocator", n), both(f"{group}/bumpalo", n)
-        print(f"| {name} | {cell(a)} | {cell(b)} | {ratio(a, b)} |")
+        a, e, b = (both(f"{group}/{k}", n) for k in ["linear_allocator", "exclusive", "bumpalo"])
+        print(f"| {name} | {cell(a)} | {cell(e)} | {cell(b)} | {ratio(a, b)} | {ratio(e, b)} |")
 
     print("\n### Stack: a batch of 16 × 64 bytes, then everything freed\n")
     print("| form | StackAllocator | bump-scope | StackAllocator ÷ bump-scope |")

@@ -82,6 +82,8 @@ pub use error::{AllocError, FreeError, Rejected};
 pub use flight_memory_macros::{buffer_bins, memory_pool};
 #[doc(hidden)]
 pub use generated::__private_v0_1;
+#[cfg(not(loom))]
+pub use linear::ExclusiveLinear;
 pub use linear::LinearAllocator;
 #[cfg(feature = "alloc")]
 pub use malloc::MallocAllocator;

@@ -1,12 +1,136 @@
-//! The bump allocator: O(1), lock-free, freed all at once.
+//! The bump allocator: O(1), lock-free, freed all at once; and its exclusive view for a single owner.
 
 use core::ptr::NonNull;
 
-use crate::storage::{Arena, typed};
+use crate::storage::Arena;
+use crate::storage::typed::RawBump;
 use crate::sync::{AtomicUsize, Ordering, const_fn_unless_loom};
-use crate::{
-    AllocError, AllocationStrategy, Allocator, FreeError, MemoryStats, Rejected, StatsSnapshot,
-};
+use crate::{AllocError, AllocationStrategy, Allocator, FreeError, MemoryStats, StatsSnapshot};
+
+/// Declares, inside an `impl`, the methods [`LinearAllocator`] and [`ExclusiveLinear`] share, written and
+/// documented once: `allocate` (the type's [`RawBump::allocate`]), the bumpalo-style typed helpers (the
+/// [`typed`](crate::storage::typed) ones, whose references borrow `self`) and the memory totals. The type
+/// implements [`RawBump`] and has an `arena`, `used_memory`, `reset` and `stats`. `name { /// ... }` adds doc
+/// lines of the type's own (an example) to method `name`, after the shared ones; the names go in the order of
+/// the pattern.
+macro_rules! linear_methods {
+    (
+        $(allocate { $(#[$allocate:meta])* })?
+        $(alloc { $(#[$alloc:meta])* })?
+        $(alloc_with { $(#[$alloc_with:meta])* })?
+        $(alloc_slice_copy { $(#[$slice_copy:meta])* })?
+        $(alloc_slice_fill_with { $(#[$fill_with:meta])* })?
+        $(alloc_str { $(#[$str:meta])* })?
+        $(available_memory { $(#[$available:meta])* })?
+    ) => {
+        /// Allocates `size` bytes aligned to `align` (a power of two), uninitialised, valid until the next
+        /// [`reset`](Self::reset). A zero-size request is served with an aligned pointer and takes only the
+        /// padding.
+        ///
+        /// # Errors
+        ///
+        /// [`AllocError::OutOfMemory`](crate::AllocError::OutOfMemory) if the request does not fit in what is
+        /// left, [`AllocError::InvalidAlignment`](crate::AllocError::InvalidAlignment) if `align` is not a power
+        /// of two, [`AllocError::SizeOverflow`](crate::AllocError::SizeOverflow) if `size` plus padding
+        /// overflows. Each failure is counted in [`stats`](Self::stats).
+        $($(#[$allocate])*)?
+        #[inline]
+        pub fn allocate(
+            &self,
+            size: usize,
+            align: usize,
+        ) -> Result<core::ptr::NonNull<u8>, $crate::AllocError> {
+            $crate::storage::typed::RawBump::allocate(self, size, align)
+        }
+
+        /// Moves `value` into the allocator and returns a reference to it. Its destructor never runs.
+        ///
+        /// # Errors
+        ///
+        /// [`Rejected`](crate::Rejected) gives `value` back with the reason when it does not fit.
+        $($(#[$alloc])*)?
+        #[inline]
+        #[allow(clippy::mut_from_ref)] // each call hands out fresh, disjoint memory; see `typed`.
+        pub fn alloc<T>(&self, value: T) -> Result<&mut T, $crate::Rejected<T>> {
+            $crate::storage::typed::alloc(self, value)
+        }
+
+        /// Places the value `f` returns (built after the memory is found, so a failed request does not build
+        /// it).
+        ///
+        /// # Errors
+        ///
+        /// [`AllocError`](crate::AllocError) when a `T` does not fit; `f` is not called then.
+        $($(#[$alloc_with])*)?
+        #[inline]
+        #[allow(clippy::mut_from_ref)] // fresh, disjoint memory, as for `alloc`.
+        pub fn alloc_with<T>(&self, f: impl FnOnce() -> T) -> Result<&mut T, $crate::AllocError> {
+            $crate::storage::typed::alloc_with(self, f)
+        }
+
+        /// Copies `src` into the allocator.
+        ///
+        /// # Errors
+        ///
+        /// [`AllocError`](crate::AllocError) when the slice does not fit, or its size overflows.
+        $($(#[$slice_copy])*)?
+        #[inline]
+        #[allow(clippy::mut_from_ref)] // fresh, disjoint memory, as for `alloc`.
+        pub fn alloc_slice_copy<T: Copy>(&self, src: &[T]) -> Result<&mut [T], $crate::AllocError> {
+            $crate::storage::typed::alloc_slice_copy(self, src)
+        }
+
+        /// Builds a slice of `len` values, element `i` being `f(i)`.
+        ///
+        /// If `f` panics, the elements built so far are leaked and the memory stays taken until the next
+        /// [`reset`](Self::reset).
+        ///
+        /// # Errors
+        ///
+        /// [`AllocError`](crate::AllocError) when the slice does not fit, or its size overflows; `f` is not
+        /// called then.
+        $($(#[$fill_with])*)?
+        #[inline]
+        #[allow(clippy::mut_from_ref)] // fresh, disjoint memory, as for `alloc`.
+        pub fn alloc_slice_fill_with<T>(
+            &self,
+            len: usize,
+            f: impl FnMut(usize) -> T,
+        ) -> Result<&mut [T], $crate::AllocError> {
+            $crate::storage::typed::alloc_slice_fill_with(self, len, f)
+        }
+
+        /// Copies `src` into the allocator.
+        ///
+        /// # Errors
+        ///
+        /// [`AllocError`](crate::AllocError) when the string does not fit.
+        $($(#[$str])*)?
+        #[inline]
+        #[allow(clippy::mut_from_ref)] // fresh, disjoint memory, as for `alloc`.
+        pub fn alloc_str(&self, src: &str) -> Result<&mut str, $crate::AllocError> {
+            $crate::storage::typed::alloc_str(self, src)
+        }
+
+        /// Size of the allocator's memory in bytes.
+        #[inline]
+        pub fn total_memory(&self) -> usize {
+            self.arena.len()
+        }
+
+        /// Bytes not handed out yet; alignment may keep a request of this size from being served.
+        $($(#[$available])*)?
+        #[inline]
+        pub fn available_memory(&self) -> usize {
+            self.total_memory().saturating_sub(self.used_memory())
+        }
+    };
+}
+
+#[cfg(not(loom))]
+mod exclusive;
+#[cfg(not(loom))]
+pub use exclusive::ExclusiveLinear;
 
 /// A bump allocator: each allocation takes the next bytes of its memory, and [`reset`](LinearAllocator::reset)
 /// gives them all back at once. Use it for scratch memory that lives for one cycle, one command, or one file
@@ -15,6 +139,13 @@ use crate::{
 /// Allocation is O(1) and lock-free: one compare-and-swap on the offset, so a `static` allocator can be shared
 /// by every thread and interrupt (`LinearAllocator` is `Sync`). Nothing is freed one by one: the crate's
 /// [`Allocator::deallocate`] refuses with [`FreeError::Unsupported`].
+///
+/// # A single owner
+///
+/// Code that owns the allocator (`&mut`, e.g. a task's own scratch) can take its
+/// [`exclusive`](LinearAllocator::exclusive) view, an [`ExclusiveLinear`]: the same helpers and the same
+/// statistics, with plain loads and stores instead of the compare-and-swap and the counter add, so an
+/// allocation costs no atomic instruction at all.
 ///
 /// # Where the memory comes from
 ///
@@ -114,146 +245,32 @@ impl<'a> LinearAllocator<'a> {
         }
     }
 
-    /// Allocates `size` bytes aligned to `align` (a power of two), uninitialised. A zero-size request is served
-    /// with an aligned pointer and takes only the padding.
-    ///
-    /// # Errors
-    ///
-    /// [`AllocError::OutOfMemory`] if the request does not fit in what is left, [`AllocError::InvalidAlignment`]
-    /// if `align` is not a power of two, [`AllocError::SizeOverflow`] if `size` plus padding overflows. Each
-    /// failure is counted in [`stats`](LinearAllocator::stats).
-    #[inline]
-    pub fn allocate(&self, size: usize, align: usize) -> Result<NonNull<u8>, AllocError> {
-        let mut current = self.offset.load(Ordering::Relaxed);
-        loop {
-            let placed = match self.arena.place(current, size, align) {
-                Ok(placed) => placed,
-                Err(error) => return Err(self.refuse(error)),
-            };
-            let Some(ptr) = self.arena.ptr_at(placed.start) else {
-                // Unreachable: `place` keeps `start <= end <= len`.
-                return Err(self.refuse(AllocError::SizeOverflow));
-            };
-            match self.offset.compare_exchange_weak(
-                current,
-                placed.end,
-                Ordering::Acquire,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => {
-                    self.stats.count_allocation();
-                    return Ok(ptr);
-                }
-                Err(actual) => current = actual,
-            }
+    linear_methods! {
+        alloc {
+            /// ```
+            /// use flight_memory::LinearAllocator;
+            ///
+            /// let mut buffer = [0u8; 4];
+            /// let scratch = LinearAllocator::from_slice(&mut buffer);
+            /// let a = scratch.alloc(1u16).map_err(|r| r.error())?;
+            /// let b = scratch.alloc(2u16).map_err(|r| r.error())?;
+            /// assert_eq!(*a + *b, 3);
+            /// let full = scratch.alloc(3u16).unwrap_err();
+            /// assert_eq!(full.into_inner(), 3); // nothing lost
+            /// # Ok::<(), flight_memory::AllocError>(())
+            /// ```
         }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn refuse(&self, error: AllocError) -> AllocError {
-        self.stats.record_failure();
-        error
-    }
-
-    /// Moves `value` into the allocator and returns a reference to it. Its destructor never runs.
-    ///
-    /// # Errors
-    ///
-    /// [`Rejected`] gives `value` back with the reason when it does not fit.
-    ///
-    /// ```
-    /// use flight_memory::LinearAllocator;
-    ///
-    /// let mut buffer = [0u8; 4];
-    /// let scratch = LinearAllocator::from_slice(&mut buffer);
-    /// let a = scratch.alloc(1u16).map_err(|r| r.error())?;
-    /// let b = scratch.alloc(2u16).map_err(|r| r.error())?;
-    /// assert_eq!(*a + *b, 3);
-    /// let full = scratch.alloc(3u16).unwrap_err();
-    /// assert_eq!(full.into_inner(), 3); // nothing lost
-    /// # Ok::<(), flight_memory::AllocError>(())
-    /// ```
-    #[inline]
-    #[allow(clippy::mut_from_ref)] // each call hands out fresh, disjoint memory; see `typed`.
-    pub fn alloc<T>(&self, value: T) -> Result<&mut T, Rejected<T>> {
-        match self.allocate(size_of::<T>(), align_of::<T>()) {
-            // SAFETY: the memory was just handed out for a `T` (size and alignment), is ours alone, and is not
-            // reused before `reset(&mut self)`, which cannot run while the returned borrow of `self` lives.
-            Ok(ptr) => Ok(unsafe { typed::write(ptr, value) }),
-            Err(error) => Err(Rejected::new(value, error)),
+        alloc_slice_fill_with {
+            /// ```
+            /// use flight_memory::LinearAllocator;
+            ///
+            /// let mut buffer = [0u8; 64];
+            /// let scratch = LinearAllocator::from_slice(&mut buffer);
+            /// let squares = scratch.alloc_slice_fill_with(4, |i| (i * i) as u32)?;
+            /// assert_eq!(squares, &[0, 1, 4, 9]);
+            /// # Ok::<(), flight_memory::AllocError>(())
+            /// ```
         }
-    }
-
-    /// Places the value `f` returns (built after the memory is found, so a failed request does not build it).
-    ///
-    /// # Errors
-    ///
-    /// [`AllocError`] when a `T` does not fit; `f` is not called then.
-    #[inline]
-    #[allow(clippy::mut_from_ref)] // fresh, disjoint memory, as for `alloc`.
-    pub fn alloc_with<T>(&self, f: impl FnOnce() -> T) -> Result<&mut T, AllocError> {
-        let ptr = self.allocate(size_of::<T>(), align_of::<T>())?;
-        // SAFETY: as in `alloc`.
-        Ok(unsafe { typed::write(ptr, f()) })
-    }
-
-    /// Copies `src` into the allocator.
-    ///
-    /// # Errors
-    ///
-    /// [`AllocError`] when the slice does not fit, or its size overflows.
-    #[inline]
-    #[allow(clippy::mut_from_ref)] // fresh, disjoint memory, as for `alloc`.
-    pub fn alloc_slice_copy<T: Copy>(&self, src: &[T]) -> Result<&mut [T], AllocError> {
-        let layout = typed::array_layout::<T>(src.len()).map_err(|e| self.refuse(e))?;
-        let ptr = self.allocate(layout.size(), layout.align())?;
-        // SAFETY: the memory was just handed out for `[T; src.len()]`, is ours alone until `reset(&mut self)`,
-        // and is fresh, so it cannot overlap `src`.
-        Ok(unsafe { typed::copy_slice(ptr, src) })
-    }
-
-    /// Builds a slice of `len` values, element `i` being `f(i)`.
-    ///
-    /// If `f` panics, the elements built so far are leaked and the memory stays taken until `reset`.
-    ///
-    /// # Errors
-    ///
-    /// [`AllocError`] when the slice does not fit, or its size overflows; `f` is not called then.
-    ///
-    /// ```
-    /// use flight_memory::LinearAllocator;
-    ///
-    /// let mut buffer = [0u8; 64];
-    /// let scratch = LinearAllocator::from_slice(&mut buffer);
-    /// let squares = scratch.alloc_slice_fill_with(4, |i| (i * i) as u32)?;
-    /// assert_eq!(squares, &[0, 1, 4, 9]);
-    /// # Ok::<(), flight_memory::AllocError>(())
-    /// ```
-    #[inline]
-    #[allow(clippy::mut_from_ref)] // fresh, disjoint memory, as for `alloc`.
-    pub fn alloc_slice_fill_with<T>(
-        &self,
-        len: usize,
-        f: impl FnMut(usize) -> T,
-    ) -> Result<&mut [T], AllocError> {
-        let layout = typed::array_layout::<T>(len).map_err(|e| self.refuse(e))?;
-        let ptr = self.allocate(layout.size(), layout.align())?;
-        // SAFETY: the memory was just handed out for `[T; len]` and is ours alone until `reset(&mut self)`.
-        Ok(unsafe { typed::fill_with(ptr, len, f) })
-    }
-
-    /// Copies `src` into the allocator.
-    ///
-    /// # Errors
-    ///
-    /// [`AllocError`] when the string does not fit.
-    #[inline]
-    #[allow(clippy::mut_from_ref)] // fresh, disjoint memory, as for `alloc`.
-    pub fn alloc_str(&self, src: &str) -> Result<&mut str, AllocError> {
-        let bytes = self.alloc_slice_copy(src.as_bytes())?;
-        // SAFETY: the bytes are a copy of a `str`, so they are UTF-8.
-        Ok(unsafe { core::str::from_utf8_unchecked_mut(bytes) })
     }
 
     /// Gives every allocation back at once. Destructors of placed values do not run. Keeps the peak and the
@@ -281,27 +298,9 @@ impl<'a> LinearAllocator<'a> {
         self.offset.load(Ordering::Relaxed)
     }
 
-    /// Size of the allocator's memory in bytes.
-    #[inline]
-    pub fn total_memory(&self) -> usize {
-        self.arena.len()
-    }
-
-    /// Bytes not handed out yet; alignment may keep a request of this size from being served.
-    #[inline]
-    pub fn available_memory(&self) -> usize {
-        self.total_memory().saturating_sub(self.used_memory())
-    }
-
     /// The allocator's statistics now.
     pub fn stats(&self) -> StatsSnapshot {
-        let counts = self.stats.snapshot();
-        let used = self.used_memory();
-        StatsSnapshot {
-            used,
-            peak: counts.peak.max(used),
-            ..counts
-        }
+        at_offset(self.stats.snapshot(), self.used_memory())
     }
 
     /// The offset of `ptr` in the allocator's memory, if it points inside (or one past the end).
@@ -354,6 +353,55 @@ impl<'a> LinearAllocator<'a> {
         }
         self.stats.count_free();
         true
+    }
+}
+
+/// The statistics of a linear allocator from its counters and its offset: `used` is the offset, and the peak at
+/// least that (see the `stats` field of [`LinearAllocator`]).
+#[inline]
+fn at_offset(counts: StatsSnapshot, offset: usize) -> StatsSnapshot {
+    StatsSnapshot {
+        used: offset,
+        peak: counts.peak.max(offset),
+        ..counts
+    }
+}
+
+// SAFETY: `allocate` hands out `offset..end` and moves the offset to `end` in one compare-and-swap, so each byte
+// goes to one caller, valid and aligned (`Arena::claim`). The offset goes back down only in `reset(&mut self)`,
+// which cannot run while a `&self` borrow lives, and, with `allocator-api2`, when the owner of the newest
+// allocation gives it back or shrinks it (`release_newest`, `resize_newest`), which `allocator_api2`'s unsafe
+// `deallocate`/`shrink` contracts allow only for memory the caller owns and no longer uses. The allocator itself
+// never reads or writes the bytes it hands out.
+unsafe impl RawBump for LinearAllocator<'_> {
+    #[inline]
+    fn allocate(&self, size: usize, align: usize) -> Result<NonNull<u8>, AllocError> {
+        let mut current = self.offset.load(Ordering::Relaxed);
+        loop {
+            let claim = match self.arena.claim(current, size, align) {
+                Ok(claim) => claim,
+                Err(error) => return Err(self.refuse(error)),
+            };
+            match self.offset.compare_exchange_weak(
+                current,
+                claim.end,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    self.stats.count_allocation();
+                    return Ok(claim.ptr);
+                }
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refuse(&self, error: AllocError) -> AllocError {
+        self.stats.record_failure();
+        error
     }
 }
 

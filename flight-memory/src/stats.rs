@@ -1,5 +1,8 @@
 //! Allocation statistics: lock-free counters an allocator updates, and the plain snapshot telemetry reads.
 
+#[cfg(not(loom))]
+use core::cell::Cell;
+
 use crate::sync::{AtomicUsize, Ordering, const_fn_unless_loom};
 
 /// Lock-free counters of one allocator: bytes in use, their high-water mark, and how many allocations, frees
@@ -137,6 +140,20 @@ impl MemoryStats {
         self.used.store(used.wrapping_sub(bytes), Ordering::Relaxed);
     }
 
+    /// The counters as plain cells, for an owner that holds them exclusively: see [`ExclusiveCounts`]. (Loom's
+    /// atomics cannot be borrowed as plain integers, so this is not built in loom models.)
+    #[cfg(not(loom))]
+    #[inline]
+    pub(crate) fn exclusive(&mut self) -> ExclusiveCounts<'_> {
+        ExclusiveCounts {
+            used: Cell::from_mut(self.used.get_mut()),
+            peak: Cell::from_mut(self.peak.get_mut()),
+            allocations: Cell::from_mut(self.allocations.get_mut()),
+            frees: Cell::from_mut(self.frees.get_mut()),
+            failures: Cell::from_mut(self.failures.get_mut()),
+        }
+    }
+
     /// The counters now, as a plain value.
     pub fn snapshot(&self) -> StatsSnapshot {
         StatsSnapshot {
@@ -152,6 +169,51 @@ impl MemoryStats {
 impl Default for MemoryStats {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// The counters of a [`MemoryStats`] borrowed with `&mut`: plain loads and stores, no atomic instruction, on a
+/// single thread. They are the stats' own memory, so every count is in place at once, with nothing to write
+/// back (a leaked borrower loses nothing). The same wrap-around rules as the atomic methods.
+#[cfg(not(loom))]
+#[derive(Debug)]
+pub(crate) struct ExclusiveCounts<'s> {
+    used: &'s Cell<usize>,
+    peak: &'s Cell<usize>,
+    allocations: &'s Cell<usize>,
+    frees: &'s Cell<usize>,
+    failures: &'s Cell<usize>,
+}
+
+#[cfg(not(loom))]
+impl ExclusiveCounts<'_> {
+    /// [`MemoryStats::count_allocation`].
+    #[inline]
+    pub(crate) fn count_allocation(&self) {
+        self.allocations.set(self.allocations.get().wrapping_add(1));
+    }
+
+    /// [`MemoryStats::record_failure`].
+    #[inline]
+    pub(crate) fn record_failure(&self) {
+        self.failures.set(self.failures.get().wrapping_add(1));
+    }
+
+    /// [`MemoryStats::raise_peak`].
+    #[inline]
+    pub(crate) fn raise_peak(&self, bytes: usize) {
+        self.peak.set(self.peak.get().max(bytes));
+    }
+
+    /// [`MemoryStats::snapshot`].
+    pub(crate) fn snapshot(&self) -> StatsSnapshot {
+        StatsSnapshot {
+            used: self.used.get(),
+            peak: self.peak.get(),
+            allocations: self.allocations.get(),
+            frees: self.frees.get(),
+            failures: self.failures.get(),
+        }
     }
 }
 

@@ -261,6 +261,14 @@ pub(crate) struct Placement {
     pub(crate) end: usize,
 }
 
+/// What a bump allocation takes: a pointer to its first byte, and the offset just past its last byte (the
+/// allocator's next offset). `end <= len` of the arena that made it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Claim {
+    pub(crate) ptr: NonNull<u8>,
+    pub(crate) end: usize,
+}
+
 impl<'a> Arena<'a> {
     /// The bytes of `bytes`, borrowed for `'a`.
     pub(crate) const fn from_slice(bytes: &'a mut [u8]) -> Self {
@@ -388,6 +396,28 @@ impl<'a> Arena<'a> {
         }
         Ok(Placement { start, end })
     }
+
+    /// [`place`](Arena::place), with a pointer to the first byte: the step a bump allocator takes before it
+    /// commits `end` as its new offset.
+    ///
+    /// # Errors
+    ///
+    /// As [`place`](Arena::place).
+    #[inline]
+    pub(crate) fn claim(
+        &self,
+        from: usize,
+        size: usize,
+        align: usize,
+    ) -> Result<Claim, AllocError> {
+        let placed = self.place(from, size, align)?;
+        // `place` keeps `start <= end <= len`, so `ptr_at` always answers.
+        let ptr = self.ptr_at(placed.start).ok_or(AllocError::SizeOverflow)?;
+        Ok(Claim {
+            ptr,
+            end: placed.end,
+        })
+    }
 }
 
 #[cfg(feature = "alloc")]
@@ -403,17 +433,102 @@ impl Drop for Arena<'_> {
     }
 }
 
-/// Typed placement for the bumpalo-style helpers of [`LinearAllocator`](crate::LinearAllocator) and
-/// [`Frame`](crate::Frame): each function turns freshly allocated raw memory into a reference.
+/// Typed placement for the bumpalo-style helpers of [`LinearAllocator`](crate::LinearAllocator), its
+/// [`ExclusiveLinear`](crate::ExclusiveLinear) view and [`Frame`](crate::Frame): each function turns freshly
+/// allocated raw memory into a reference.
 ///
-/// The callers own the memory they pass in for `'r`: it was just handed out to them, and the allocator does
-/// not reuse it before `'r` ends (a linear allocator until `reset(&mut self)`, a stack frame until the frame
-/// ends, which outlives every `'r` it gives out).
+/// The helpers themselves ([`alloc`], [`alloc_with`], [`alloc_slice_copy`], [`alloc_slice_fill_with`],
+/// [`alloc_str`]) are written once here, over any [`RawBump`], and hand out references that borrow the
+/// allocator: the linear allocators' public methods are these. The building blocks below them ([`write`],
+/// [`copy_slice`], [`fill_with`]) take memory the caller owns for some `'r` of its own (a stack frame's).
 pub(crate) mod typed {
     use core::alloc::Layout;
     use core::ptr::NonNull;
 
-    use crate::AllocError;
+    use crate::{AllocError, Rejected};
+
+    /// An allocator as the typed helpers see it: fresh raw memory on request, with its failures counted.
+    ///
+    /// # Safety
+    ///
+    /// Memory that [`allocate`](RawBump::allocate) hands out through a borrow `&'s self` is the caller's alone
+    /// for `'s`: the allocator neither hands it out again nor reads or writes it before `'s` ends (so whatever
+    /// reuses memory, such as a reset, needs `&mut self` or a caller's promise that the memory is no longer in
+    /// use). It is valid for `size` bytes and aligned to `align`.
+    pub(crate) unsafe trait RawBump {
+        /// `size` fresh bytes aligned to `align` (a power of two); a failure is counted by the allocator before
+        /// it is returned.
+        fn allocate(&self, size: usize, align: usize) -> Result<NonNull<u8>, AllocError>;
+
+        /// Counts a request the allocator could not serve, and gives the error back.
+        fn refuse(&self, error: AllocError) -> AllocError;
+    }
+
+    /// Moves `value` into fresh memory from `bump`, or gives it back with the reason.
+    #[inline]
+    #[allow(clippy::mut_from_ref)] // fresh memory per call, ours for the borrow of `bump` (`RawBump`'s contract).
+    pub(crate) fn alloc<T>(bump: &impl RawBump, value: T) -> Result<&mut T, Rejected<T>> {
+        match bump.allocate(size_of::<T>(), align_of::<T>()) {
+            // SAFETY: the memory was just handed out for a `T` (size and alignment), and is ours alone for the
+            // borrow of `bump` the result keeps (`RawBump`'s contract).
+            Ok(ptr) => Ok(unsafe { write(ptr, value) }),
+            Err(error) => Err(Rejected::new(value, error)),
+        }
+    }
+
+    /// Places the value `f` returns, calling `f` only once the memory is found.
+    #[inline]
+    #[allow(clippy::mut_from_ref)] // as for `alloc`.
+    pub(crate) fn alloc_with<T>(
+        bump: &impl RawBump,
+        f: impl FnOnce() -> T,
+    ) -> Result<&mut T, AllocError> {
+        let ptr = bump.allocate(size_of::<T>(), align_of::<T>())?;
+        // SAFETY: as in `alloc`.
+        Ok(unsafe { write(ptr, f()) })
+    }
+
+    /// Copies `src` into fresh memory from `bump`.
+    #[inline]
+    #[allow(clippy::mut_from_ref)] // as for `alloc`.
+    pub(crate) fn alloc_slice_copy<'s, T: Copy>(
+        bump: &'s impl RawBump,
+        src: &[T],
+    ) -> Result<&'s mut [T], AllocError> {
+        let layout = array_layout::<T>(src.len()).map_err(|e| bump.refuse(e))?;
+        let ptr = bump.allocate(layout.size(), layout.align())?;
+        // SAFETY: the memory was just handed out for `[T; src.len()]` and is ours alone for the borrow of `bump`
+        // (`RawBump`'s contract); it is fresh, so it cannot overlap `src`.
+        Ok(unsafe { copy_slice(ptr, src) })
+    }
+
+    /// Builds `[f(0), f(1), ..]` of `len` values in fresh memory from `bump`, calling `f` only once the memory
+    /// is found.
+    #[inline]
+    #[allow(clippy::mut_from_ref)] // as for `alloc`.
+    pub(crate) fn alloc_slice_fill_with<T>(
+        bump: &impl RawBump,
+        len: usize,
+        f: impl FnMut(usize) -> T,
+    ) -> Result<&mut [T], AllocError> {
+        let layout = array_layout::<T>(len).map_err(|e| bump.refuse(e))?;
+        let ptr = bump.allocate(layout.size(), layout.align())?;
+        // SAFETY: the memory was just handed out for `[T; len]` and is ours alone for the borrow of `bump`
+        // (`RawBump`'s contract).
+        Ok(unsafe { fill_with(ptr, len, f) })
+    }
+
+    /// Copies `src` into fresh memory from `bump`.
+    #[inline]
+    #[allow(clippy::mut_from_ref)] // as for `alloc`.
+    pub(crate) fn alloc_str<'s>(
+        bump: &'s impl RawBump,
+        src: &str,
+    ) -> Result<&'s mut str, AllocError> {
+        let bytes = alloc_slice_copy(bump, src.as_bytes())?;
+        // SAFETY: the bytes are a copy of a `str`, so they are UTF-8.
+        Ok(unsafe { core::str::from_utf8_unchecked_mut(bytes) })
+    }
 
     /// The layout of `[T; len]`.
     #[inline]

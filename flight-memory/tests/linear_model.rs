@@ -1,14 +1,16 @@
-//! `LinearAllocator` against a model: random operation sequences, checked after every step; and a multi-thread
-//! test over one `static` allocator.
+//! `LinearAllocator` against a model: random operation sequences, checked after every step, run through the
+//! shared allocator and through its exclusive view (sessions of the view between shared operations, some of them
+//! leaked); and a multi-thread test over one `static` allocator.
 #![cfg(not(loom))]
 
+use std::mem;
 use std::ptr::NonNull;
 use std::sync::{Arc, Barrier};
 use std::thread;
 
 use flight_memory::{
-    AllocError, AllocationStrategy, Allocator, FreeError, LinearAllocator, StatsSnapshot,
-    static_allocator,
+    AllocError, AllocationStrategy, Allocator, ExclusiveLinear, FreeError, LinearAllocator,
+    Rejected, StatsSnapshot, static_allocator,
 };
 use proptest::prelude::*;
 
@@ -17,25 +19,129 @@ const ALIGNS: [usize; 10] = [1, 2, 4, 8, 16, 32, 64, 0, 3, 24];
 
 #[derive(Clone, Debug)]
 enum Op {
-    Allocate { size: usize, align: usize },
-    SliceCopy { len: usize },
-    Str { len: usize },
-    Deallocate { pick: usize },
-    DeallocateForeign,
+    Allocate {
+        size: usize,
+        align: usize,
+    },
+    SliceCopy {
+        len: usize,
+    },
+    Str {
+        len: usize,
+    },
+    /// `alloc` (or `alloc_with`) of a `u64`.
+    Value {
+        value: u64,
+        with: bool,
+    },
+    /// `alloc_slice_fill_with` of `len` `u16`s.
+    FillWith {
+        len: usize,
+    },
     Reset,
+    /// Shared allocator only.
+    Deallocate {
+        pick: usize,
+    },
+    /// Shared allocator only.
+    DeallocateForeign,
+    /// Shared allocator only: `ops` through an exclusive view, which is then dropped or leaked.
+    Exclusive {
+        ops: Vec<Op>,
+        leak: bool,
+    },
 }
 
-fn op() -> impl Strategy<Value = Op> {
+/// The operations both the allocator and its exclusive view have.
+fn common_op() -> impl Strategy<Value = Op> {
     prop_oneof![
         6 => (0usize..80, proptest::sample::select(&ALIGNS[..]))
             .prop_map(|(size, align)| Op::Allocate { size, align }),
         2 => (0usize..20).prop_map(|len| Op::SliceCopy { len }),
         1 => (0usize..30).prop_map(|len| Op::Str { len }),
-        1 => any::<usize>().prop_map(|pick| Op::Deallocate { pick }),
-        1 => Just(Op::DeallocateForeign),
+        2 => (any::<u64>(), any::<bool>()).prop_map(|(value, with)| Op::Value { value, with }),
+        1 => (0usize..24).prop_map(|len| Op::FillWith { len }),
         1 => Just(Op::Reset),
     ]
 }
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        13 => common_op(),
+        1 => any::<usize>().prop_map(|pick| Op::Deallocate { pick }),
+        1 => Just(Op::DeallocateForeign),
+        2 => (proptest::collection::vec(common_op(), 0..24), any::<bool>())
+            .prop_map(|(ops, leak)| Op::Exclusive { ops, leak }),
+    ]
+}
+
+/// What the model checks and drives, on the allocator and on its exclusive view alike.
+#[allow(clippy::mut_from_ref)] // the allocators' own signatures: fresh memory per call.
+trait Scratch {
+    fn allocate(&self, size: usize, align: usize) -> Result<NonNull<u8>, AllocError>;
+    fn alloc(&self, value: u64) -> Result<&mut u64, Rejected<u64>>;
+    fn alloc_with(&self, f: impl FnOnce() -> u64) -> Result<&mut u64, AllocError>;
+    fn alloc_slice_copy(&self, src: &[u32]) -> Result<&mut [u32], AllocError>;
+    fn alloc_slice_fill_with(
+        &self,
+        len: usize,
+        f: impl FnMut(usize) -> u16,
+    ) -> Result<&mut [u16], AllocError>;
+    fn alloc_str(&self, src: &str) -> Result<&mut str, AllocError>;
+    fn reset(&mut self);
+    fn used_memory(&self) -> usize;
+    fn total_memory(&self) -> usize;
+    fn available_memory(&self) -> usize;
+    fn stats(&self) -> StatsSnapshot;
+}
+
+/// Forwards every `Scratch` method to the type's own.
+macro_rules! scratch {
+    ($ty:ty) => {
+        #[allow(clippy::mut_from_ref)]
+        impl Scratch for $ty {
+            fn allocate(&self, size: usize, align: usize) -> Result<NonNull<u8>, AllocError> {
+                <$ty>::allocate(self, size, align)
+            }
+            fn alloc(&self, value: u64) -> Result<&mut u64, Rejected<u64>> {
+                <$ty>::alloc(self, value)
+            }
+            fn alloc_with(&self, f: impl FnOnce() -> u64) -> Result<&mut u64, AllocError> {
+                <$ty>::alloc_with(self, f)
+            }
+            fn alloc_slice_copy(&self, src: &[u32]) -> Result<&mut [u32], AllocError> {
+                <$ty>::alloc_slice_copy(self, src)
+            }
+            fn alloc_slice_fill_with(
+                &self,
+                len: usize,
+                f: impl FnMut(usize) -> u16,
+            ) -> Result<&mut [u16], AllocError> {
+                <$ty>::alloc_slice_fill_with(self, len, f)
+            }
+            fn alloc_str(&self, src: &str) -> Result<&mut str, AllocError> {
+                <$ty>::alloc_str(self, src)
+            }
+            fn reset(&mut self) {
+                <$ty>::reset(self)
+            }
+            fn used_memory(&self) -> usize {
+                <$ty>::used_memory(self)
+            }
+            fn total_memory(&self) -> usize {
+                <$ty>::total_memory(self)
+            }
+            fn available_memory(&self) -> usize {
+                <$ty>::available_memory(self)
+            }
+            fn stats(&self) -> StatsSnapshot {
+                <$ty>::stats(self)
+            }
+        }
+    };
+}
+scratch!(LinearAllocator<'_>);
+scratch!(ExclusiveLinear<'_, '_>);
 
 /// A live allocation: where it is, and the byte it was filled with.
 #[derive(Debug)]
@@ -87,8 +193,104 @@ impl Model {
         self.next_fill
     }
 
+    /// Checks that `got` is the model's answer for `size` bytes aligned to `align`, and on success records the
+    /// allocation, fills its bytes with a fresh mark and keeps it live.
+    fn expect(&mut self, size: usize, align: usize, got: Result<NonNull<u8>, AllocError>) {
+        match (self.place(size, align), got) {
+            (Ok((start, end)), Ok(ptr)) => {
+                assert_eq!(ptr.as_ptr() as usize, self.base + start);
+                self.allocated(end);
+                let fill = self.fill();
+                // SAFETY: `size` fresh bytes at `ptr`, ours.
+                unsafe { ptr.as_ptr().write_bytes(fill, size) };
+                self.live.push(Live {
+                    addr: self.base + start,
+                    ptr,
+                    size,
+                    align,
+                    fill,
+                });
+            }
+            (Err(expected), Err(got)) => {
+                assert_eq!(got, expected);
+                self.stats.failures += 1;
+            }
+            (expected, got) => panic!("expected {expected:?}, got {got:?}"),
+        }
+    }
+
+    fn reset(&mut self) {
+        self.live.clear();
+        self.offset = 0;
+        self.stats.used = 0;
+    }
+
+    /// One operation both the allocator and its view have, through `scratch`.
+    fn step(&mut self, scratch: &mut impl Scratch, op: Op) {
+        match op {
+            Op::Allocate { size, align } => self.expect(size, align, scratch.allocate(size, align)),
+            Op::SliceCopy { len } => {
+                let src: Vec<u32> = (0..len as u32).collect();
+                let got = scratch.alloc_slice_copy(&src).map(|copy| {
+                    assert_eq!(copy, &src[..]);
+                    NonNull::from(copy).cast::<u8>()
+                });
+                self.expect(len * 4, 4, got);
+            }
+            Op::Str { len } => {
+                let src = "x".repeat(len);
+                let got = scratch.alloc_str(&src).map(|copy| {
+                    assert_eq!(&*copy, src.as_str());
+                    NonNull::from(copy).cast::<u8>()
+                });
+                self.expect(len, 1, got);
+            }
+            Op::Value { value, with } => {
+                let mut built = false;
+                let got = if with {
+                    scratch.alloc_with(|| {
+                        built = true;
+                        value
+                    })
+                } else {
+                    built = true;
+                    scratch.alloc(value).map_err(|rejected| {
+                        assert_eq!(rejected.into_inner(), value, "the value comes back");
+                        rejected.error()
+                    })
+                };
+                assert!(built || got.is_err(), "built only when it fits");
+                let got = got.map(|placed| {
+                    assert_eq!(*placed, value);
+                    NonNull::from(placed).cast::<u8>()
+                });
+                self.expect(8, align_of::<u64>(), got);
+            }
+            Op::FillWith { len } => {
+                let mut calls = 0;
+                let got = scratch.alloc_slice_fill_with(len, |i| {
+                    calls += 1;
+                    i as u16
+                });
+                let got = got.map(|slice| {
+                    assert!(slice.iter().enumerate().all(|(i, &v)| v == i as u16));
+                    NonNull::from(slice).cast::<u8>()
+                });
+                assert_eq!(calls, if got.is_ok() { len } else { 0 });
+                self.expect(len * 2, 2, got);
+            }
+            Op::Reset => {
+                scratch.reset();
+                self.reset();
+            }
+            Op::Deallocate { .. } | Op::DeallocateForeign | Op::Exclusive { .. } => {
+                unreachable!("not a common operation: {op:?}")
+            }
+        }
+    }
+
     /// Every invariant, after every step.
-    fn check(&self, scratch: &LinearAllocator<'_>) {
+    fn check(&self, scratch: &impl Scratch) {
         assert_eq!(scratch.stats(), self.stats);
         assert_eq!(scratch.used_memory(), self.offset);
         assert_eq!(scratch.total_memory(), self.len);
@@ -127,80 +329,6 @@ fn run(len: usize, skew: usize, ops: Vec<Op>) {
     };
     for op in ops {
         match op {
-            Op::Allocate { size, align } => {
-                let expected = model.place(size, align);
-                let got = scratch.allocate(size, align);
-                match (expected, got) {
-                    (Ok((start, end)), Ok(ptr)) => {
-                        assert_eq!(ptr.as_ptr() as usize, base + start);
-                        model.allocated(end);
-                        let fill = model.fill();
-                        // SAFETY: `size` fresh bytes at `ptr`, ours.
-                        unsafe { ptr.as_ptr().write_bytes(fill, size) };
-                        model.live.push(Live {
-                            addr: base + start,
-                            ptr,
-                            size,
-                            align,
-                            fill,
-                        });
-                    }
-                    (Err(expected), Err(got)) => {
-                        assert_eq!(got, expected);
-                        model.stats.failures += 1;
-                    }
-                    (expected, got) => panic!("expected {expected:?}, got {got:?}"),
-                }
-            }
-            Op::SliceCopy { len } => {
-                let src: Vec<u32> = (0..len as u32).collect();
-                let expected = model.place(len * 4, 4);
-                match (expected, scratch.alloc_slice_copy(&src)) {
-                    (Ok((start, end)), Ok(copy)) => {
-                        assert_eq!(copy, &src[..]);
-                        assert_eq!(copy.as_ptr() as usize, base + start);
-                        model.allocated(end);
-                        let fill = model.fill();
-                        copy.fill(u32::from_ne_bytes([fill; 4]));
-                        let ptr = NonNull::from(&mut *copy).cast::<u8>();
-                        model.live.push(Live {
-                            addr: base + start,
-                            ptr,
-                            size: len * 4,
-                            align: 4,
-                            fill,
-                        });
-                    }
-                    (Err(expected), Err(got)) => {
-                        assert_eq!(got, expected);
-                        model.stats.failures += 1;
-                    }
-                    (expected, got) => panic!("expected {expected:?}, got {got:?}"),
-                }
-            }
-            Op::Str { len } => {
-                let src = "x".repeat(len);
-                let expected = model.place(len, 1);
-                match (expected, scratch.alloc_str(&src)) {
-                    (Ok((start, end)), Ok(copy)) => {
-                        assert_eq!(&*copy, src.as_str());
-                        assert_eq!(copy.as_ptr() as usize, base + start);
-                        model.allocated(end);
-                        model.live.push(Live {
-                            addr: base + start,
-                            ptr: NonNull::from(&mut *copy).cast::<u8>(),
-                            size: len,
-                            align: 1,
-                            fill: b'x',
-                        });
-                    }
-                    (Err(expected), Err(got)) => {
-                        assert_eq!(got, expected);
-                        model.stats.failures += 1;
-                    }
-                    (expected, got) => panic!("expected {expected:?}, got {got:?}"),
-                }
-            }
             Op::Deallocate { pick } => {
                 if model.live.is_empty() {
                     continue;
@@ -222,12 +350,21 @@ fn run(len: usize, skew: usize, ops: Vec<Op>) {
                 );
                 model.stats.failures += 1;
             }
-            Op::Reset => {
-                scratch.reset();
-                model.live.clear();
-                model.offset = 0;
-                model.stats.used = 0;
+            Op::Exclusive { ops, leak } => {
+                let mut view = scratch.exclusive();
+                model.check(&view);
+                for op in ops {
+                    model.step(&mut view, op);
+                    model.check(&view);
+                }
+                if leak {
+                    // The view has no `Drop` today, so leaking it must change nothing; a view that wrote its
+                    // state back on drop would fail the checks that follow.
+                    #[allow(clippy::forget_non_drop)]
+                    mem::forget(view);
+                }
             }
+            common => model.step(&mut scratch, common),
         }
         model.check(&scratch);
     }
