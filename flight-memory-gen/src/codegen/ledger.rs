@@ -178,7 +178,9 @@ fn region_terms(cx: &Context<'_>, region: &RegionLayout, code: &mut Code) -> Vec
         .enumerate()
     {
         let name = format!("EXTERNAL_{}_{index}", static_name(&region.name.value));
-        code.doc(&[format!("{} (`{}`).", external.what, external.location)]);
+        // `#[memory_pool]` would read as a broken intra-doc link to rustdoc.
+        let what = external.what.replace('[', "\\[").replace(']', "\\]");
+        code.doc(&[format!("{what} (`{}`).", external.location)]);
         write_term(
             code,
             &name,

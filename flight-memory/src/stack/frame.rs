@@ -9,9 +9,10 @@ use super::{Guard, Locked};
 use crate::storage::typed;
 use crate::{AllocError, Rejected};
 
-/// A frame of a [`StackAllocator`], open for the duration of a [`StackAllocator::scope`],
-/// [`StackAllocator::try_scope`] or [`Frame::scope`] closure. Everything allocated in it is released when the
-/// closure returns (or unwinds).
+/// A frame of a [`StackAllocator`](crate::StackAllocator), open for the duration of a
+/// [`StackAllocator::scope`](crate::StackAllocator::scope),
+/// [`StackAllocator::try_scope`](crate::StackAllocator::try_scope) or [`Frame::scope`] closure. Everything
+/// allocated in it is released when the closure returns (or unwinds).
 ///
 /// The typed helpers hand out references that live for `'f`, the whole frame, so several can be used together,
 /// and references from an outer frame stay usable inside an inner one. `'f` is a brand chosen for each frame:
