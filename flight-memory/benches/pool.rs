@@ -5,7 +5,9 @@
 //!   `deallocate_raw`, which validates the pointer and zeroes the block);
 //! * `TypedPool<[u8; N]>`: `alloc(value)`, drop;
 //! * heapless 0.9 `BoxPool` (`box_pool!`, blocks given with `manage` once at start): `alloc(value)`, drop;
-//! * `Box<[u8; N]>` on the system allocator.
+//! * `Box<[u8; N]>` on the system allocator;
+//! * a `MemoryPool` of 100,000 blocks (handle only): above 65,533 blocks the free list counts frees in a
+//!   separate counter instead of its head word.
 //!
 //! The contended form runs the same pair on two threads at once, each doing as many pairs as criterion asks for,
 //! and reports the wall time from a common start to the last thread's end: a figure per pair per thread,
@@ -34,7 +36,12 @@ use heapless::pool::boxed::BoxBlock;
 /// Blocks in every pool: more than the pairs ever hold at once (two), as in a real pool.
 const BLOCKS: usize = 1024;
 
+/// Blocks in the large pool: more than the 65,533 whose counts fit in the free list's head word, so each of its
+/// frees also adds to a counter.
+const LARGE_BLOCKS: usize = 100_000;
+
 static POOL_64: MemoryPool<64, BLOCKS> = MemoryPool::new();
+static POOL_64_LARGE: MemoryPool<64, LARGE_BLOCKS> = MemoryPool::new();
 static POOL_256: MemoryPool<256, BLOCKS> = MemoryPool::new();
 static TYPED_64: TypedPool<[u8; 64], BLOCKS> = TypedPool::new();
 static TYPED_256: TypedPool<[u8; 256], BLOCKS> = TypedPool::new();
@@ -155,6 +162,12 @@ fn pools(c: &mut Criterion) {
     manage_heapless_blocks();
     pool_pairs!(c, 64, POOL_64, TYPED_64, Heapless64);
     pool_pairs!(c, 256, POOL_256, TYPED_256, Heapless256);
+    let mut group = c.benchmark_group("pool/64B_large");
+    pair(&mut group, "memory_pool_handle", || {
+        let block = POOL_64_LARGE.allocate().expect("pool exhausted");
+        black_box(&block);
+    });
+    group.finish();
 }
 
 criterion_group! {

@@ -55,6 +55,14 @@ def main():
             print(f"| {size} | {threads[0]} | {cell(v['memory_pool_handle'])} | {cell(v['memory_pool_raw'])} "
                   f"| {cell(v['typed_pool'])} | {cell(h)} | {cell(s)} | {ratio(v['memory_pool_handle'], h)} "
                   f"| {ratio(v['typed_pool'], h)} | {ratio(v['memory_pool_handle'], s)} |")
+    print("\nA pool of 100,000 blocks (above the 65,533 whose counts fit in the free list's head word), "
+          "handle pair, against heapless's 64-byte pool from the same run:\n")
+    print("| threads | MemoryPool handle, 100,000 × 64 B | ÷ heapless |")
+    print("|---|---|---|")
+    for threads in ["1t", "2t"]:
+        large = both(f"pool_64B_large/{threads}_memory_pool_handle")
+        h = both(f"pool_64B/{threads}_heapless_box_pool")
+        print(f"| {threads[0]} | {cell(large)} | {ratio(large, h)} |")
 
     print("\n### Linear: per allocation (batch time ÷ batch size, reset included)\n")
     print("| batch | LinearAllocator (shared) | exclusive view | bumpalo | shared ÷ bumpalo "
