@@ -4,6 +4,7 @@
 #![cfg(not(loom))]
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Barrier};
 
@@ -16,6 +17,8 @@ buffer_manager! {
 const THREADS: usize = 4;
 /// Successful allocations per thread.
 const ROUNDS: usize = 20_000;
+/// The bytes of every buffer of `SHARED` at its bin's size: the most that can be in use.
+const ALL_BYTES: usize = 16 * 8 + 64 * 6 + 256 * 4 + 1000 * 2;
 
 enum Message {
     Handle(Buffer<'static>, u32),
@@ -68,9 +71,39 @@ fn receive(manager: &BufferManager<'static>, message: Message) {
     }
 }
 
+/// Reads the telemetry and statistics over and over while the workers run, checking what must hold at every
+/// instant: the buffers and bytes out (kept together in one word) never exceed what the manager has, and the
+/// high-water marks never go down. Returns how many times it looked.
+fn watch(manager: &'static BufferManager<'static>, stop: &AtomicBool) -> usize {
+    let (mut hi, mut peak, mut no_buffs, mut looks) = (0, 0, 0, 0);
+    while !stop.load(Ordering::Relaxed) {
+        let tlm = manager.telemetry();
+        let stats = manager.stats();
+        assert!(tlm.curr_buffs <= tlm.total_buffs, "{tlm:?}");
+        assert!(tlm.hi_buffs <= tlm.total_buffs, "{tlm:?}");
+        assert!(
+            stats.used <= ALL_BYTES && stats.peak <= ALL_BYTES,
+            "{stats:?}"
+        );
+        assert!(tlm.hi_buffs >= hi && stats.peak >= peak && tlm.no_buffs >= no_buffs);
+        (hi, peak, no_buffs) = (tlm.hi_buffs, stats.peak, tlm.no_buffs);
+        for bin in manager.bin_telemetry() {
+            assert!(bin.curr_buffs <= bin.total_buffs && bin.hi_buffs <= bin.total_buffs);
+        }
+        looks += 1;
+        std::thread::yield_now();
+    }
+    looks
+}
+
 #[test]
 fn threads_pass_buffers_around_and_nothing_is_lost_or_shared() {
     let manager: &'static BufferManager<'static> = &SHARED;
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || watch(manager, &stop))
+    };
     let mut senders = Vec::new();
     let mut receivers = Vec::new();
     for _ in 0..THREADS {
@@ -150,6 +183,11 @@ fn threads_pass_buffers_around_and_nothing_is_lost_or_shared() {
         .into_iter()
         .map(|worker| worker.join().unwrap())
         .sum();
+    stop.store(true, Ordering::Relaxed);
+    assert!(
+        watcher.join().unwrap() > 0,
+        "the watcher looked at least once"
+    );
 
     let tlm = manager.telemetry();
     assert_eq!(tlm.curr_buffs, 0, "every buffer came back");
@@ -168,6 +206,7 @@ fn threads_pass_buffers_around_and_nothing_is_lost_or_shared() {
     let stats = manager.stats();
     assert_eq!(stats.allocations, stats.frees);
     assert_eq!(stats.used, 0);
+    assert!(stats.peak <= ALL_BYTES && stats.peak >= 1000, "{stats:?}");
     assert_eq!(stats.failures, failures);
     assert_eq!(stats.allocations, THREADS * ROUNDS);
 

@@ -1,5 +1,6 @@
 //! Loom models of a small `BufferManager`: concurrent allocation with spill-over, returns racing allocations,
-//! and a raw buffer returned twice at once. Run with
+//! a raw buffer returned twice at once, and the occupancy counts (buffers and bytes out, in one word or two) of
+//! a buffer given back on one thread and taken again on another. Run with
 //! `RUSTFLAGS="--cfg loom" cargo test -p flight-memory --release --test loom_buffer_manager`.
 #![cfg(loom)]
 
@@ -20,6 +21,15 @@ fn manager() -> &'static BufferManager<'static> {
         Box::leak(Box::new(BufferStorage::zeroed()));
     // SAFETY: `state` and `storage` are new and given to this manager only.
     let manager = unsafe { BufferManager::new(ManagerId(1), &TABLE, state, storage) };
+    Box::leak(Box::new(manager))
+}
+
+/// A new manager over `table` (two bins of one buffer each), as [`manager`] does.
+fn manager_of(table: &'static BinTable<2>) -> &'static BufferManager<'static> {
+    let state: &'static BufferState<2, 2> = Box::leak(Box::new(BufferState::new()));
+    let storage: &'static BufferStorage<256, 8> = Box::leak(Box::new(BufferStorage::zeroed()));
+    // SAFETY: `state` and `storage` are new and given to this manager only.
+    let manager = unsafe { BufferManager::new(ManagerId(2), table, state, storage) };
     Box::leak(Box::new(manager))
 }
 
@@ -142,4 +152,49 @@ fn three_threads_share_three_bins_of_one_buffer() {
         let all: Vec<_> = (0..3).map(|_| manager.allocate(1).unwrap()).collect();
         assert_eq!(all.iter().map(|b| b.bin()).collect::<Vec<_>>(), [0, 1, 2]);
     });
+}
+
+/// A buffer taken on one thread is counted back on another (through its raw form) while a second one is taken.
+/// If the second is the first buffer again, the first was given back, so the counts (buffers and bytes out, kept
+/// in one word or two) must show the second buffer alone: a count taken back after the buffer went back to its
+/// free list would show two. Under loom the packing threshold is lowered, so the first table packs bytes and
+/// buffers in one word and the second keeps them in two.
+#[test]
+fn a_buffer_is_counted_back_before_another_thread_can_take_it() {
+    static PACKED: BinTable<2> = BinTable::new([Bin::new(8, 1), Bin::new(16, 1)]);
+    static APART: BinTable<2> = BinTable::new([Bin::new(64, 1), Bin::new(128, 1)]);
+    for table in [&PACKED, &APART] {
+        model(3, move || {
+            let manager = manager_of(table);
+            let (small, large) = (table.bin(0).unwrap().size, table.bin(1).unwrap().size);
+            let raw = manager.allocate(4).unwrap().into_raw();
+            let other = thread::spawn(move || manager.return_raw(raw).unwrap());
+            // Lets the other thread run first too: loom switches threads only at its own operations.
+            thread::yield_now();
+            let mine = manager.allocate(4).unwrap();
+            let tlm = manager.telemetry();
+            let used = manager.used_memory();
+            if mine.bin() == 0 {
+                assert_eq!((tlm.curr_buffs, used), (1, small), "{tlm:?}");
+            } else {
+                assert!(
+                    tlm.curr_buffs <= 2 && used <= small + large,
+                    "{tlm:?} {used}"
+                );
+                assert!(used == large || used == small + large, "{used}");
+            }
+            drop(mine);
+            other.join().unwrap();
+
+            let tlm = manager.telemetry();
+            let stats = manager.stats();
+            assert_eq!((tlm.curr_buffs, stats.used), (0, 0));
+            assert_eq!((stats.allocations, stats.frees), (2, 2));
+            assert!((1..=2).contains(&tlm.hi_buffs), "{tlm:?}");
+            assert!(
+                stats.peak >= small && stats.peak <= small + large,
+                "{stats:?}"
+            );
+        });
+    }
 }

@@ -62,7 +62,7 @@ impl Allocator for BufferManager<'_> {
     }
 
     fn used_memory(&self) -> usize {
-        self.counters.stats.snapshot().used
+        self.counters.occupancy.now().1
     }
 
     fn total_memory(&self) -> usize {
@@ -73,7 +73,7 @@ impl Allocator for BufferManager<'_> {
     }
 
     fn stats(&self) -> StatsSnapshot {
-        self.counters.stats.snapshot()
+        self.memory_stats()
     }
 
     fn strategy(&self) -> AllocationStrategy {

@@ -450,6 +450,24 @@ impl<const B: usize> BinTable<B> {
     pub(crate) const fn layouts(&self) -> &[BinLayout] {
         &self.layouts
     }
+
+    /// The bytes all buffers hold at their bins' sizes (without rounding up to the alignment): the most a
+    /// manager over this table counts as in use.
+    pub(crate) const fn buffer_bytes(&self) -> usize {
+        bytes_of(&self.layouts)
+    }
+}
+
+/// The bytes the buffers of `layouts` hold at their bins' sizes: the sum of `size * count`. At most the storage
+/// size of a validated table, so it does not overflow; it saturates all the same.
+pub(crate) const fn bytes_of(layouts: &[BinLayout]) -> usize {
+    let mut bytes: usize = 0;
+    let mut i = 0;
+    while i < layouts.len() {
+        bytes = bytes.saturating_add(layouts[i].size.saturating_mul(layouts[i].count));
+        i += 1;
+    }
+    bytes
 }
 
 /// `bins` sorted by size (insertion sort: at most [`MAX_BINS`] entries, in a `const fn`).
@@ -509,6 +527,7 @@ mod tests {
         );
         assert_eq!(table.storage_size(), 384 + 3 * 1008);
         assert_eq!(table.buffer_count(), 9);
+        assert_eq!(table.buffer_bytes(), 5 * 10 + 300 + 3 * 1000);
     }
 
     #[test]

@@ -82,6 +82,12 @@ impl core::fmt::Display for ManagerId {
 /// another; `curr_buffs` counts a buffer after taking it and before giving it back, so it never exceeds the
 /// buffers actually out (and `hi_buffs` never exceeds `total_buffs`), and it is exact when the manager is idle.
 ///
+/// Counting is cheap on the hot path: the bins' free lists count their own buffers taken and given back, and the
+/// manager keeps its buffers and bytes out in one word (two on targets where they do not fit in one `usize`,
+/// only for managers of very many buffers and bytes), so a buffer allocated and given back costs two
+/// compare-and-swaps on its bin's free list and two atomic adds, whatever the number of buffers. The high-water
+/// marks are raised only when they are passed.
+///
 /// # Construction and where the memory goes
 ///
 /// * **In statics** (what generated code and [`buffer_manager!`](crate::buffer_manager) emit): a
@@ -230,7 +236,7 @@ impl<'s> BufferManager<'s> {
                 total_buffs: table.buffer_count(),
                 spill_over: true,
                 hook: None,
-                counters: Counters::new(),
+                counters: Counters::new(table.buffer_count(), table.buffer_bytes()),
                 owner: None,
             }
         }
@@ -405,7 +411,7 @@ impl<'s> BufferManager<'s> {
         index: u32,
         len: usize,
     ) -> Buffer<'_> {
-        self.counters.handed_out(layout.size);
+        self.counters.occupancy.take(layout.size);
         if bin != first {
             self.count_spill(first);
         }
@@ -460,7 +466,7 @@ impl<'s> BufferManager<'s> {
             return;
         };
         // Counted before the buffer is given back, so the counters never exceed the buffers actually out.
-        self.counters.given_back(layout.size);
+        self.counters.occupancy.give_back(layout.size);
         // SAFETY: the caller owns the buffer, so it was popped from this bin's free list with these links and has
         // not been pushed since.
         unsafe { state.free.push_owned(self.links_of(layout), index) };
@@ -556,7 +562,7 @@ impl<'s> BufferManager<'s> {
     #[cold]
     #[inline(never)]
     pub(super) fn fail(&self, size: usize, first: usize, error: AllocError) -> AllocError {
-        self.counters.stats.record_failure();
+        self.counters.failures.fetch_add(1, Ordering::Relaxed);
         if let Some(state) = self.bins.get(first) {
             state.no_buffs.fetch_add(1, Ordering::Relaxed);
         }
@@ -596,7 +602,7 @@ impl core::fmt::Debug for BufferManager<'_> {
             .field("id", &self.id.0)
             .field("bins", &self.layouts.len())
             .field("total_buffs", &self.total_buffs)
-            .field("curr_buffs", &self.counters.curr.load(Ordering::Relaxed))
+            .field("curr_buffs", &self.counters.occupancy.buffers())
             .field("alignment", &self.alignment)
             .field("spill_over", &self.spill_over)
             .field("set_up", &self.owner.is_some())

@@ -6,6 +6,7 @@
 //! * `bins`: [`Bin`], [`BinTable`] (validated, sorted, laid out; `const`), [`BinsError`];
 //! * `state`: [`BufferState`] (free lists, counters, links, tags; all zero) and [`BufferStorage`] (the bytes);
 //! * `manager`: [`BufferManager`], [`ManagerId`]: allocation and giving back;
+//! * `occupancy`: the buffers and bytes out and their high-water marks, in one word;
 //! * `buffer`: [`Buffer`], the owning handle;
 //! * `raw`: [`RawBuffer`] and its validated way back, [`ReturnError`];
 //! * `telemetry`: [`BufferTelemetry`], [`BinTelemetry`], [`BufferFailure`], [`FailureHook`];
@@ -19,6 +20,7 @@ mod bins;
 mod buffer;
 mod declare;
 mod manager;
+mod occupancy;
 mod port;
 mod raw;
 mod setup;

@@ -9,10 +9,10 @@ use core::mem::{align_of, size_of};
 use core::ptr::NonNull;
 
 use crate::free_list::Link;
-use crate::sync::{AtomicU32, Ordering};
+use crate::sync::AtomicU32;
 use crate::{AllocError, FreeError, MemAllocator, MemBlock, MemoryId, align_up, is_ptr_aligned};
 
-use super::bins::{BinLayout, layouts_of};
+use super::bins::{BinLayout, bytes_of, layouts_of};
 use super::state::BinState;
 use super::telemetry::Counters;
 use super::{Bin, BinsError, BufferManager, DEFAULT_BUFFER_ALIGNMENT, MAX_BINS, ManagerId};
@@ -357,7 +357,7 @@ impl<'s> BufferManager<'s> {
                 total_buffs: totals.buffers,
                 spill_over: true,
                 hook: None,
-                counters: Counters::new(),
+                counters: Counters::new(totals.buffers, bytes_of(layouts)),
                 owner: Some(owner),
             }
         };
@@ -405,7 +405,7 @@ impl<'s> BufferManager<'s> {
         reason = "the manager is given back whole in the error; teardown runs once, off the hot path"
     )]
     pub fn teardown(mut self) -> Result<(), TeardownError<'s>> {
-        let outstanding = self.counters.curr.load(Ordering::Acquire);
+        let outstanding = self.counters.occupancy.buffers();
         if outstanding != 0 {
             return Err(TeardownError::BuffersOut {
                 outstanding,
@@ -442,7 +442,7 @@ impl Drop for BufferManager<'_> {
     /// Gives a set-up manager's block back if no buffer is out; otherwise leaves it reserved (raw buffers may
     /// still point into it).
     fn drop(&mut self) {
-        if self.owner.is_some() && self.counters.curr.load(Ordering::Acquire) == 0 {
+        if self.owner.is_some() && self.counters.occupancy.buffers() == 0 {
             // Nowhere to report a refusal from a destructor: the block then stays reserved in the allocator.
             let _ = self.give_back_block();
         }

@@ -2,22 +2,23 @@
 //! ([`BinTelemetry`]), and the failure hook ([`FailureHook`], [`BufferFailure`]). What each counter means is
 //! documented on [`BufferManager`](crate::BufferManager#telemetry).
 
-use crate::AllocError;
-use crate::MemoryStats;
 use crate::sync::{AtomicUsize, Ordering, const_fn_unless_loom};
+use crate::{AllocError, StatsSnapshot};
 
+use super::occupancy::Occupancy;
 use super::{BufferManager, ManagerId, ReturnError};
 
 /// The manager-wide counters. All zero when new.
+///
+/// Only `occupancy` is touched on the hot path (one atomic add when a buffer goes out, one when it comes back):
+/// allocations and frees are the sums of what the bins' free lists count, and everything else is counted on
+/// failures, zero-size requests and refused returns.
 #[derive(Debug)]
 pub(crate) struct Counters {
-    /// Bytes (bin sizes) in use and their peak, successful allocations and frees, and failed requests (= F´'s
-    /// `no_buffs`).
-    pub(crate) stats: MemoryStats,
-    /// Buffers out: incremented after a buffer is taken, decremented before it is given back.
-    pub(crate) curr: AtomicUsize,
-    /// The highest value `curr` has had.
-    pub(crate) hi: AtomicUsize,
+    /// Buffers and bytes (bin sizes) out, and the most of each there has been.
+    pub(crate) occupancy: Occupancy,
+    /// Requests that could not be served (F´'s `no_buffs`).
+    pub(crate) failures: AtomicUsize,
     /// Zero-size requests.
     pub(crate) empty_buffs: AtomicUsize,
     /// Refused returns.
@@ -26,32 +27,16 @@ pub(crate) struct Counters {
 
 impl Counters {
     const_fn_unless_loom! {
-        pub(crate) fn new() -> Self {
+        /// The counters of a manager of `buffers` buffers that together hold `bytes` bytes (the sum of each bin's
+        /// size times its count).
+        pub(crate) fn new(buffers: usize, bytes: usize) -> Self {
             Counters {
-                stats: MemoryStats::new(),
-                curr: AtomicUsize::new(0),
-                hi: AtomicUsize::new(0),
+                occupancy: Occupancy::new(buffers, bytes),
+                failures: AtomicUsize::new(0),
                 empty_buffs: AtomicUsize::new(0),
                 rejected_returns: AtomicUsize::new(0),
             }
         }
-    }
-
-    /// Counts a buffer of `size` bytes (its bin's size) handed out.
-    #[inline]
-    pub(crate) fn handed_out(&self, size: usize) {
-        self.stats.record_allocation(size);
-        let now = self.curr.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
-        if now > self.hi.load(Ordering::Relaxed) {
-            self.hi.fetch_max(now, Ordering::Relaxed);
-        }
-    }
-
-    /// Counts a buffer of `size` bytes given back.
-    #[inline]
-    pub(crate) fn given_back(&self, size: usize) {
-        self.curr.fetch_sub(1, Ordering::Relaxed);
-        self.stats.record_free(size);
     }
 }
 
@@ -209,9 +194,9 @@ impl BufferManager<'_> {
             manager: self.id,
             bins: self.layouts.len(),
             total_buffs: self.total_buffs,
-            curr_buffs: counters.curr.load(Ordering::Relaxed),
-            hi_buffs: counters.hi.load(Ordering::Relaxed),
-            no_buffs: counters.stats.snapshot().failures,
+            curr_buffs: counters.occupancy.buffers(),
+            hi_buffs: counters.occupancy.hi(),
+            no_buffs: counters.failures.load(Ordering::Relaxed),
             empty_buffs: counters.empty_buffs.load(Ordering::Relaxed),
             rejected_returns: counters.rejected_returns.load(Ordering::Relaxed),
         }
@@ -250,5 +235,32 @@ impl BufferManager<'_> {
                     rejected_returns: state.rejected_returns.load(Ordering::Relaxed),
                 }
             })
+    }
+
+    /// The manager's [`MemoryStats`](crate::MemoryStats)-style figures, in bytes of whole buffers: the bytes out
+    /// and their peak from the occupancy word, allocations and frees summed over the bins' free lists, and the
+    /// failed requests.
+    ///
+    /// Exact when no other thread is allocating or giving back; otherwise, as every snapshot, from values read at
+    /// slightly different instants.
+    pub(super) fn memory_stats(&self) -> StatsSnapshot {
+        let (allocations, frees) = self.layouts.iter().zip(self.bins.iter()).fold(
+            (0usize, 0usize),
+            |(allocations, frees), (layout, state)| {
+                let counts = state.free.counts(self.links_of(layout));
+                (
+                    allocations.wrapping_add(counts.taken),
+                    frees.wrapping_add(counts.given_back),
+                )
+            },
+        );
+        let (_, used) = self.counters.occupancy.now();
+        StatsSnapshot {
+            used,
+            peak: self.counters.occupancy.peak(),
+            allocations,
+            frees,
+            failures: self.counters.failures.load(Ordering::Relaxed),
+        }
     }
 }

@@ -1,0 +1,284 @@
+//! [`Occupancy`]: how many buffers a manager has out and how many bytes they hold, with the most of each there
+//! has been, kept with one atomic add per allocation and one per give-back.
+//!
+//! Both high-water marks are of manager-wide totals, so they need the totals at the moment of each allocation:
+//! they cannot be added up from per-bin figures afterwards. Keeping two totals would take two atomic
+//! read-modify-writes per allocation and two per give-back; instead both go in one word,
+//! `bytes << shift | buffers`, where `shift` is the number of bits the manager's buffer count needs. One
+//! `fetch_add` of `size << shift | 1` counts a buffer of `size` bytes out and returns both new totals at once.
+//!
+//! # Why the fields never spill into each other
+//!
+//! A buffer is added after it is taken from its free list and subtracted before it is given back. Its add happens
+//! before its subtraction (the same thread, or a thread that received the buffer through something that
+//! synchronises: a channel for a handle, the acquire/release tag protocol for a raw buffer), so the word's
+//! modification order has every buffer's add before its subtraction. The word therefore always holds sums over a
+//! set of buffers actually out: at most `total_buffs` buffers, which fit below `1 << shift`, and at most the sum of
+//! every bin's `size * count` bytes, which [`Occupancy::new`] checked fits above the buffers. No add carries out of
+//! the buffers field and no subtraction borrows from the bytes field.
+//!
+//! When the bytes do not fit (only for managers of very many buffers and bytes, in practice on 32-bit targets,
+//! e.g. 1,024 buffers holding 2 MiB or more), the bytes get a word of their own: two atomic adds per allocation
+//! and two per give-back, as before packing.
+
+use crate::sync::{AtomicUsize, Ordering, const_fn_unless_loom};
+
+/// The bits of a word the packing may use. Lowered under loom so that models of a few small buffers exercise
+/// both forms.
+#[cfg(not(loom))]
+const WORD_BITS: u32 = usize::BITS;
+#[cfg(loom)]
+const WORD_BITS: u32 = 8;
+
+/// Buffers out and the bytes they hold (each buffer counted at its bin's size), with their high-water marks. All
+/// zero when new.
+#[derive(Debug)]
+pub(crate) struct Occupancy {
+    /// Packed (`shift != 0`): `bytes << shift | buffers`. Otherwise: the buffers alone. Either way the sums over a
+    /// set of buffers actually out (see the module documentation).
+    word: AtomicUsize,
+    /// The bytes out when they are not packed in `word`; zero otherwise.
+    bytes: AtomicUsize,
+    /// The most buffers out at once.
+    hi: AtomicUsize,
+    /// The most bytes out at once.
+    peak: AtomicUsize,
+    /// The bits of `word` that hold the buffers, `1..WORD_BITS`, when the bytes are packed above them; `0` when
+    /// they are not. Fixed at construction.
+    shift: u32,
+    /// `(1 << shift) - 1`: the buffers field of a packed word; `0` when the bytes are not packed. Kept rather than
+    /// computed on every allocation.
+    mask: usize,
+}
+
+impl Occupancy {
+    const_fn_unless_loom! {
+        /// Nothing out, for a manager of `buffers` buffers that together hold `bytes` bytes (the sum of each bin's
+        /// size times its count).
+        pub(crate) fn new(buffers: usize, bytes: usize) -> Self {
+            // Bits to hold every count from 0 to `buffers`; at least one, so that a packed word is never
+            // mistaken for an unpacked one.
+            let needed = usize::BITS - buffers.leading_zeros();
+            let needed = if needed == 0 { 1 } else { needed };
+            // Packed when `bytes << needed | (1 << needed) - 1` fits in `WORD_BITS` bits.
+            let unused = usize::BITS - WORD_BITS;
+            let fits = needed < WORD_BITS && bytes.leading_zeros() >= needed + unused;
+            let shift = if fits { needed } else { 0 };
+            Occupancy {
+                word: AtomicUsize::new(0),
+                bytes: AtomicUsize::new(0),
+                hi: AtomicUsize::new(0),
+                peak: AtomicUsize::new(0),
+                shift,
+                mask: 1usize.wrapping_shl(shift).wrapping_sub(1),
+            }
+        }
+    }
+
+    /// Whether the bytes are packed in the same word as the buffers.
+    #[inline]
+    pub(crate) fn is_packed(&self) -> bool {
+        self.mask != 0
+    }
+
+    /// Counts a buffer of `size` bytes out (after taking it) and raises the high-water marks if needed.
+    #[inline]
+    pub(crate) fn take(&self, size: usize) {
+        let (buffers, bytes) = if self.is_packed() {
+            let weight = size.wrapping_shl(self.shift) | 1;
+            let word = self
+                .word
+                .fetch_add(weight, Ordering::Relaxed)
+                .wrapping_add(weight);
+            (word & self.mask, word.wrapping_shr(self.shift))
+        } else {
+            let buffers = self.word.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
+            let bytes = self
+                .bytes
+                .fetch_add(size, Ordering::Relaxed)
+                .wrapping_add(size);
+            (buffers, bytes)
+        };
+        if buffers > self.hi.load(Ordering::Relaxed) {
+            raise(&self.hi, buffers);
+        }
+        if bytes > self.peak.load(Ordering::Relaxed) {
+            raise(&self.peak, bytes);
+        }
+    }
+
+    /// Counts a buffer of `size` bytes back (before giving it back).
+    #[inline]
+    pub(crate) fn give_back(&self, size: usize) {
+        if self.is_packed() {
+            let weight = size.wrapping_shl(self.shift) | 1;
+            self.word.fetch_sub(weight, Ordering::Relaxed);
+        } else {
+            self.word.fetch_sub(1, Ordering::Relaxed);
+            self.bytes.fetch_sub(size, Ordering::Relaxed);
+        }
+    }
+
+    /// The buffers out now and the bytes they hold. Packed, both come from one load, so they belong together even
+    /// while other threads allocate.
+    #[inline]
+    pub(crate) fn now(&self) -> (usize, usize) {
+        let word = self.word.load(Ordering::Acquire);
+        if self.is_packed() {
+            (word & self.mask, word.wrapping_shr(self.shift))
+        } else {
+            (word, self.bytes.load(Ordering::Acquire))
+        }
+    }
+
+    /// The buffers out now.
+    #[inline]
+    pub(crate) fn buffers(&self) -> usize {
+        self.now().0
+    }
+
+    /// The most buffers out at once.
+    #[inline]
+    pub(crate) fn hi(&self) -> usize {
+        self.hi.load(Ordering::Relaxed)
+    }
+
+    /// The most bytes out at once.
+    #[inline]
+    pub(crate) fn peak(&self) -> usize {
+        self.peak.load(Ordering::Relaxed)
+    }
+}
+
+/// Raises a high-water mark to `value`; rarely needed once a manager has reached its usual load.
+#[cold]
+#[inline(never)]
+fn raise(mark: &AtomicUsize, value: usize) {
+    mark.fetch_max(value, Ordering::Relaxed);
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    /// Runs the same takes and give-backs on `occupancy` and on plain numbers, checking every step.
+    fn follows_a_model(occupancy: &Occupancy, sizes: &[usize]) {
+        let (mut buffers, mut bytes, mut hi, mut peak) = (0usize, 0usize, 0usize, 0usize);
+        let mut out = std::vec::Vec::new();
+        for (step, &size) in sizes.iter().enumerate() {
+            if step % 3 == 2 {
+                let size = out.remove(0);
+                occupancy.give_back(size);
+                buffers -= 1;
+                bytes -= size;
+            } else {
+                occupancy.take(size);
+                out.push(size);
+                buffers += 1;
+                bytes += size;
+                hi = hi.max(buffers);
+                peak = peak.max(bytes);
+            }
+            assert_eq!(occupancy.now(), (buffers, bytes), "step {step}");
+            assert_eq!(
+                (occupancy.hi(), occupancy.peak()),
+                (hi, peak),
+                "step {step}"
+            );
+        }
+        for size in out {
+            occupancy.give_back(size);
+        }
+        assert_eq!(occupancy.now(), (0, 0));
+    }
+
+    const SIZES: [usize; 12] = [64, 512, 8, 4096, 64, 1, 512, 512, 100, 3000, 7, 64];
+
+    #[test]
+    fn small_managers_pack_and_count_exactly() {
+        // 16 buffers need 5 bits; their bytes (at most 16 * 4096) fit above them.
+        let occupancy = Occupancy::new(16, 16 * 4096);
+        assert!(occupancy.is_packed());
+        assert_eq!((occupancy.shift, occupancy.mask), (5, 0b1_1111));
+        follows_a_model(&occupancy, &SIZES);
+    }
+
+    #[test]
+    fn managers_whose_bytes_do_not_fit_count_them_apart_exactly() {
+        // 16 buffers need 5 bits, which leaves 59 (27 on 32-bit targets) for the bytes: too few for these.
+        let occupancy = Occupancy::new(16, usize::MAX >> 4);
+        assert!(!occupancy.is_packed());
+        follows_a_model(&occupancy, &SIZES);
+    }
+
+    #[test]
+    fn the_packing_limit_is_exact() {
+        // Buffers fill 5 bits; bytes may use every other bit, and not one more.
+        let fits = usize::MAX >> 5;
+        assert!(Occupancy::new(16, fits).is_packed());
+        assert!(!Occupancy::new(16, fits + 1).is_packed());
+        // At the limit, every buffer out with every byte still fits: no field spills.
+        let full = Occupancy::new(16, fits);
+        for _ in 0..15 {
+            full.take(fits / 16);
+        }
+        full.take(fits - 15 * (fits / 16));
+        assert_eq!(full.now(), (16, fits));
+        // A count of buffers that needs every bit leaves none for bytes.
+        assert!(!Occupancy::new(usize::MAX, 1).is_packed());
+        // No buffers at all still packs with one bit, so the word is never mistaken for an unpacked one.
+        assert_eq!(Occupancy::new(0, 0).shift, 1);
+        assert_eq!(Occupancy::new(16, usize::MAX).mask, 0);
+    }
+
+    #[test]
+    fn threads_never_see_the_fields_spill() {
+        use std::sync::atomic::{AtomicUsize as Finished, Ordering as StdOrdering};
+        const PER_THREAD: usize = 4;
+        const SIZE_A: usize = 48;
+        const SIZE_B: usize = 1000;
+        for occupancy in [
+            Occupancy::new(2 * PER_THREAD, 2 * PER_THREAD * SIZE_B),
+            Occupancy::new(2 * PER_THREAD, usize::MAX >> 2),
+        ] {
+            let finished = Finished::new(0);
+            std::thread::scope(|scope| {
+                for size in [SIZE_A, SIZE_B] {
+                    let (occupancy, finished) = (&occupancy, &finished);
+                    scope.spawn(move || {
+                        for _ in 0..20_000 {
+                            for _ in 0..PER_THREAD {
+                                occupancy.take(size);
+                            }
+                            for _ in 0..PER_THREAD {
+                                occupancy.give_back(size);
+                            }
+                        }
+                        finished.fetch_add(1, StdOrdering::Release);
+                    });
+                }
+                while finished.load(StdOrdering::Acquire) < 2 {
+                    let (buffers, bytes) = occupancy.now();
+                    assert!(buffers <= 2 * PER_THREAD, "{buffers} buffers");
+                    assert!(bytes <= PER_THREAD * (SIZE_A + SIZE_B), "{bytes} bytes");
+                    if occupancy.is_packed() {
+                        // One load: the bytes are those of the buffers counted.
+                        assert!(
+                            bytes >= buffers * SIZE_A && bytes <= buffers * SIZE_B,
+                            "{buffers} buffers of {bytes} bytes"
+                        );
+                    }
+                }
+            });
+            assert_eq!(occupancy.now(), (0, 0));
+            // Whether the two threads ever had all their buffers out at once is up to the scheduler.
+            let hi = occupancy.hi();
+            assert!((PER_THREAD..=2 * PER_THREAD).contains(&hi), "hi {hi}");
+            let peak = occupancy.peak();
+            assert!(
+                (PER_THREAD * SIZE_B..=PER_THREAD * (SIZE_A + SIZE_B)).contains(&peak),
+                "peak {peak}"
+            );
+        }
+    }
+}
