@@ -114,7 +114,8 @@ pub(crate) struct Counts {
     pub(crate) given_back: usize,
     /// Blocks handed out and not given back: at most the capacity.
     pub(crate) in_use: u32,
-    /// The most blocks in use at once: at least `in_use`.
+    /// The most blocks in use at once (the watermark): at least `in_use`, and never lower than at an earlier
+    /// reading.
     pub(crate) high_water: u32,
 }
 
@@ -123,19 +124,21 @@ impl Counts {
         let taken = tally.pops.wrapping_add(tally.watermark as usize);
         let out = taken.wrapping_sub(tally.pushes);
         // Exact when nobody else uses the list; otherwise the parts were read at slightly different instants and
-        // the difference is clamped to what it can be.
-        let in_use = if out <= capacity as usize {
-            out as u32
-        } else if out > usize::MAX / 2 {
+        // the difference is clamped to what it can be: never more blocks than were ever handed out (the
+        // watermark, read last), so the high-water mark is the watermark itself and never goes down.
+        let high_water = tally.watermark.min(capacity);
+        let in_use = if out > usize::MAX / 2 {
             0
+        } else if out <= high_water as usize {
+            out as u32
         } else {
-            capacity
+            high_water
         };
         Counts {
             taken,
             given_back: tally.pushes,
             in_use,
-            high_water: tally.watermark.max(in_use),
+            high_water,
         }
     }
 }
@@ -346,6 +349,48 @@ mod tests {
         assert_eq!(list.pop(&links), Some(1));
         assert_eq!(list.pop(&links), Some(2));
         assert_eq!(list.pop(&links), None);
+    }
+
+    #[test]
+    fn counts_read_at_different_instants_never_exceed_the_watermark() {
+        // One block ever used and now free (pushes 1), then, between the reader's two loads, another context pops
+        // and pushes it twice more and pops it again: pops 3, pushes still read as 1.
+        let raced = Counts::of(
+            Tally {
+                pops: 3,
+                pushes: 1,
+                watermark: 1,
+            },
+            4,
+        );
+        assert_eq!((raced.in_use, raced.high_water), (1, 1));
+        // Read the other way round, the difference is negative: nothing in use.
+        let negative = Counts::of(
+            Tally {
+                pops: 1,
+                pushes: 3,
+                watermark: 2,
+            },
+            4,
+        );
+        assert_eq!((negative.in_use, negative.high_water), (0, 2));
+        let exact = Counts::of(
+            Tally {
+                pops: 5,
+                pushes: 6,
+                watermark: 3,
+            },
+            4,
+        );
+        assert_eq!(
+            (
+                exact.taken,
+                exact.given_back,
+                exact.in_use,
+                exact.high_water
+            ),
+            (8, 6, 2, 3)
+        );
     }
 
     #[test]

@@ -76,6 +76,7 @@ fn receive(manager: &BufferManager<'static>, message: Message) {
 /// high-water marks never go down. Returns how many times it looked.
 fn watch(manager: &'static BufferManager<'static>, stop: &AtomicBool) -> usize {
     let (mut hi, mut peak, mut no_buffs, mut looks) = (0, 0, 0, 0);
+    let mut bin_hi = Vec::new();
     while !stop.load(Ordering::Relaxed) {
         let tlm = manager.telemetry();
         let stats = manager.stats();
@@ -86,9 +87,20 @@ fn watch(manager: &'static BufferManager<'static>, stop: &AtomicBool) -> usize {
             "{stats:?}"
         );
         assert!(tlm.hi_buffs >= hi && stats.peak >= peak && tlm.no_buffs >= no_buffs);
+        assert!(
+            tlm.curr_buffs <= tlm.hi_buffs && stats.used <= stats.peak,
+            "{tlm:?} {stats:?}"
+        );
         (hi, peak, no_buffs) = (tlm.hi_buffs, stats.peak, tlm.no_buffs);
-        for bin in manager.bin_telemetry() {
-            assert!(bin.curr_buffs <= bin.total_buffs && bin.hi_buffs <= bin.total_buffs);
+        bin_hi.resize(manager.bin_telemetry().len(), 0);
+        for (bin, last_hi) in manager.bin_telemetry().zip(bin_hi.iter_mut()) {
+            // A bin's figures come from its free list: in use at most its high-water mark, which never goes down.
+            assert!(
+                bin.curr_buffs <= bin.hi_buffs && bin.hi_buffs <= bin.total_buffs,
+                "{bin:?}"
+            );
+            assert!(bin.hi_buffs >= *last_hi, "{bin:?} after hi_buffs {last_hi}");
+            *last_hi = bin.hi_buffs;
         }
         looks += 1;
         std::thread::yield_now();

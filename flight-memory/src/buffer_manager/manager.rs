@@ -79,14 +79,17 @@ impl core::fmt::Display for ManagerId {
 /// [`with_failure_hook`](BufferManager::with_failure_hook) is called on every failed request and refused return.
 ///
 /// Counters wrap around at `usize::MAX`. A snapshot taken while other threads work reads the counters one after
-/// another; `curr_buffs` counts a buffer after taking it and before giving it back, so it never exceeds the
-/// buffers actually out (and `hi_buffs` never exceeds `total_buffs`), and it is exact when the manager is idle.
+/// another; the manager's `curr_buffs` counts a buffer after taking it and before giving it back, so it never
+/// exceeds the buffers actually out (and `hi_buffs`, at least `curr_buffs` in the same snapshot, never exceeds
+/// `total_buffs`). A bin's `curr_buffs` is derived from its free list and is at most its `hi_buffs`, which never
+/// goes down. All are exact when the manager is idle.
 ///
 /// Counting is cheap on the hot path: the bins' free lists count their own buffers taken and given back, and the
 /// manager keeps its buffers and bytes out in one word (two on targets where they do not fit in one `usize`,
-/// only for managers of very many buffers and bytes), so a buffer allocated and given back costs two
-/// compare-and-swaps on its bin's free list and two atomic adds, whatever the number of buffers. The high-water
-/// marks are raised only when they are passed.
+/// only for managers of very many buffers and bytes). With 64-bit compare-and-swap and bins of up to 65,533
+/// buffers, a buffer allocated and given back costs two compare-and-swaps on its bin's free list and two atomic
+/// adds, whatever the number of buffers; a larger bin adds an atomic add per give-back, and a target with 32-bit
+/// compare-and-swap only two per pair. The high-water marks are raised only when they are passed.
 ///
 /// # Construction and where the memory goes
 ///

@@ -137,6 +137,13 @@ impl Occupancy {
         self.now().0
     }
 
+    /// The most buffers out at once, read after `curr` buffers out were read: at least `curr`. (An allocation
+    /// adds to the count before it raises the mark, so a reader between the two would see the count above it.)
+    #[inline]
+    pub(crate) fn hi_with(&self, curr: usize) -> usize {
+        self.hi().max(curr)
+    }
+
     /// The most buffers out at once.
     #[inline]
     pub(crate) fn hi(&self) -> usize {

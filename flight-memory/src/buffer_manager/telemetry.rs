@@ -195,7 +195,7 @@ impl BufferManager<'_> {
             bins: self.layouts.len(),
             total_buffs: self.total_buffs,
             curr_buffs: counters.occupancy.buffers(),
-            hi_buffs: counters.occupancy.hi(),
+            hi_buffs: counters.occupancy.hi_with(counters.occupancy.buffers()),
             no_buffs: counters.failures.load(Ordering::Relaxed),
             empty_buffs: counters.empty_buffs.load(Ordering::Relaxed),
             rejected_returns: counters.rejected_returns.load(Ordering::Relaxed),
@@ -257,7 +257,7 @@ impl BufferManager<'_> {
         let (_, used) = self.counters.occupancy.now();
         StatsSnapshot {
             used,
-            peak: self.counters.occupancy.peak(),
+            peak: self.counters.occupancy.peak().max(used),
             allocations,
             frees,
             failures: self.counters.failures.load(Ordering::Relaxed),

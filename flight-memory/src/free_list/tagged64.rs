@@ -17,7 +17,8 @@
 //! Pops are extended past 32 bits by [`Head::pop_halves`], which counts the times the field crossed a half of its
 //! range. The thread whose pop crosses adds one after its swap; a reader that sees the count lag by one crossing
 //! tells from the field's top bit and adds it. So the totals are exact as long as no thread stalls between its
-//! swap and that add for 2³¹ pops of the same list — the same kind of bound as the tag's.
+//! swap and that add for 2³¹ pops of the same list, and no reader stalls that long between its two loads — the
+//! same kind of bound as the tag's.
 
 use super::{FIRST_INDEX_CODE, Link, Tally, decode, encode};
 use crate::sync::{AtomicU32, AtomicU64, AtomicUsize, Ordering, const_fn_unless_loom};

@@ -19,8 +19,9 @@ use crate::{
 ///   link), plus a few dozen bytes of free-list head and counters.
 /// * **Lock-free** where the target has compare-and-swap (ABA-safe through a tag); a critical section on targets
 ///   without it. With 64-bit compare-and-swap and up to 65,533 blocks, an allocation or a free is a single
-///   compare-and-swap: the free list counts allocations, frees and the high-water mark in its head word (larger
-///   pools and 32-bit targets add an atomic add on a counter).
+///   compare-and-swap: the free list keeps its counts in its head word, and allocations, frees, blocks in use and
+///   the high-water mark (its watermark of blocks ever used) are derived from them when read (larger pools and
+///   32-bit targets add an atomic add on a counter).
 /// * **Owning handles and validated raw pointers.** [`allocate`](MemoryPool::allocate) returns a [`PoolBlock`]
 ///   that gives its block back on drop. The raw form, for queues and FFI, is [`PoolBlock::into_raw`] or
 ///   [`Allocator::allocate`], given back with [`deallocate_raw`](MemoryPool::deallocate_raw), which refuses a
