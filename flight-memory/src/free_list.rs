@@ -353,44 +353,28 @@ mod tests {
 
     #[test]
     fn counts_read_at_different_instants_never_exceed_the_watermark() {
+        let counts = |pops, pushes, watermark| {
+            let counts = Counts::of(
+                Tally {
+                    pops,
+                    pushes,
+                    watermark,
+                },
+                4,
+            );
+            (
+                counts.taken,
+                counts.given_back,
+                counts.in_use,
+                counts.high_water,
+            )
+        };
         // One block ever used and now free (pushes 1), then, between the reader's two loads, another context pops
         // and pushes it twice more and pops it again: pops 3, pushes still read as 1.
-        let raced = Counts::of(
-            Tally {
-                pops: 3,
-                pushes: 1,
-                watermark: 1,
-            },
-            4,
-        );
-        assert_eq!((raced.in_use, raced.high_water), (1, 1));
+        assert_eq!(counts(3, 1, 1), (4, 1, 1, 1));
         // Read the other way round, the difference is negative: nothing in use.
-        let negative = Counts::of(
-            Tally {
-                pops: 1,
-                pushes: 3,
-                watermark: 2,
-            },
-            4,
-        );
-        assert_eq!((negative.in_use, negative.high_water), (0, 2));
-        let exact = Counts::of(
-            Tally {
-                pops: 5,
-                pushes: 6,
-                watermark: 3,
-            },
-            4,
-        );
-        assert_eq!(
-            (
-                exact.taken,
-                exact.given_back,
-                exact.in_use,
-                exact.high_water
-            ),
-            (8, 6, 2, 3)
-        );
+        assert_eq!(counts(1, 3, 2), (3, 3, 0, 2));
+        assert_eq!(counts(5, 6, 3), (8, 6, 2, 3));
     }
 
     #[test]
