@@ -137,11 +137,12 @@ impl Occupancy {
         self.now().0
     }
 
-    /// The most buffers out at once, read after `curr` buffers out were read: at least `curr`. (An allocation
-    /// adds to the count before it raises the mark, so a reader between the two would see the count above it.)
+    /// The high-water marks of buffers and bytes, read after `now` (from [`now`](Occupancy::now)): at least
+    /// `now`'s figures. An allocation adds to the count before it raises the marks, so a reader between the two
+    /// would otherwise see a count above its mark.
     #[inline]
-    pub(crate) fn hi_with(&self, curr: usize) -> usize {
-        self.hi().max(curr)
+    pub(crate) fn marks_after(&self, now: (usize, usize)) -> (usize, usize) {
+        (self.hi().max(now.0), self.peak().max(now.1))
     }
 
     /// The most buffers out at once.

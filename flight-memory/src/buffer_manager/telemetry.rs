@@ -190,12 +190,14 @@ impl BufferManager<'_> {
     /// ```
     pub fn telemetry(&self) -> BufferTelemetry {
         let counters = &self.counters;
+        let now = counters.occupancy.now();
+        let (hi_buffs, _) = counters.occupancy.marks_after(now);
         BufferTelemetry {
             manager: self.id,
             bins: self.layouts.len(),
             total_buffs: self.total_buffs,
-            curr_buffs: counters.occupancy.buffers(),
-            hi_buffs: counters.occupancy.hi_with(counters.occupancy.buffers()),
+            curr_buffs: now.0,
+            hi_buffs,
             no_buffs: counters.failures.load(Ordering::Relaxed),
             empty_buffs: counters.empty_buffs.load(Ordering::Relaxed),
             rejected_returns: counters.rejected_returns.load(Ordering::Relaxed),
@@ -254,10 +256,11 @@ impl BufferManager<'_> {
                 )
             },
         );
-        let (_, used) = self.counters.occupancy.now();
+        let now = self.counters.occupancy.now();
+        let (_, peak) = self.counters.occupancy.marks_after(now);
         StatsSnapshot {
-            used,
-            peak: self.counters.occupancy.peak().max(used),
+            used: now.1,
+            peak,
             allocations,
             frees,
             failures: self.counters.failures.load(Ordering::Relaxed),
