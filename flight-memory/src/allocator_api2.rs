@@ -174,6 +174,24 @@ unsafe impl ApiAllocator for LinearAllocator<'_> {
     }
 }
 
+/// Grows or shrinks a block of `stack`: in place if it is the newest allocation, else by moving it.
+///
+/// # Safety
+///
+/// As [`ApiAllocator::grow`] / [`ApiAllocator::shrink`]: `ptr` is a block of `stack` allocated with `old_layout`.
+unsafe fn resize_on_stack(
+    stack: &StackAllocator<'_>,
+    ptr: NonNull<u8>,
+    old_layout: Layout,
+    new_layout: Layout,
+) -> Result<NonNull<[u8]>, ApiAllocError> {
+    if stack.resize_newest(ptr, new_layout.size(), new_layout.align()) {
+        return Ok(block(ptr, new_layout.size()));
+    }
+    // SAFETY: forwarded from this function's contract.
+    unsafe { move_block(stack, ptr, old_layout, new_layout) }
+}
+
 // SAFETY: blocks come from `StackAllocator::allocate_held`, which hands out disjoint memory above the top,
 // aligned and of the size asked, and marks it held: the safe API (`deallocate`, `free_to_marker`) refuses to
 // free held memory, scopes release only what their frames allocated, and `reset` takes `&mut self`. Held memory
@@ -199,11 +217,8 @@ unsafe impl ApiAllocator for StackAllocator<'_> {
         old_layout: Layout,
         new_layout: Layout,
     ) -> Result<NonNull<[u8]>, ApiAllocError> {
-        if self.resize_newest(ptr, new_layout.size(), new_layout.align()) {
-            return Ok(block(ptr, new_layout.size()));
-        }
         // SAFETY: forwarded from this function's contract.
-        unsafe { move_block(self, ptr, old_layout, new_layout) }
+        unsafe { resize_on_stack(self, ptr, old_layout, new_layout) }
     }
 
     unsafe fn grow_zeroed(
@@ -222,10 +237,7 @@ unsafe impl ApiAllocator for StackAllocator<'_> {
         old_layout: Layout,
         new_layout: Layout,
     ) -> Result<NonNull<[u8]>, ApiAllocError> {
-        if self.resize_newest(ptr, new_layout.size(), new_layout.align()) {
-            return Ok(block(ptr, new_layout.size()));
-        }
         // SAFETY: forwarded from this function's contract.
-        unsafe { move_block(self, ptr, old_layout, new_layout) }
+        unsafe { resize_on_stack(self, ptr, old_layout, new_layout) }
     }
 }
