@@ -181,6 +181,28 @@ impl<T> Rejected<T> {
     }
 }
 
+/// `?` on a rejected value in a function that returns [`AllocError`]: the reason is kept, the value is dropped.
+/// Match on the [`Rejected`] (or call [`Rejected::into_inner`]) before `?` to keep the value.
+///
+/// ```
+/// use flight_memory::{AllocError, TypedPool};
+///
+/// static READINGS: TypedPool<u32, 1> = TypedPool::new();
+///
+/// fn take_two() -> Result<(), AllocError> {
+///     let _first = READINGS.alloc(1)?;
+///     let _second = READINGS.alloc(2)?; // the pool has one block: Exhausted
+///     Ok(())
+/// }
+///
+/// assert_eq!(take_two(), Err(AllocError::Exhausted { capacity: 1 }));
+/// ```
+impl<T> From<Rejected<T>> for AllocError {
+    fn from(rejected: Rejected<T>) -> Self {
+        rejected.error
+    }
+}
+
 impl<T> core::fmt::Debug for Rejected<T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Rejected")
