@@ -85,6 +85,8 @@ pub use generated::__private_v0_1;
 #[cfg(not(loom))]
 pub use linear::ExclusiveLinear;
 pub use linear::LinearAllocator;
+#[cfg(not(loom))]
+pub use linear::LinearBusy;
 #[cfg(feature = "alloc")]
 pub use malloc::MallocAllocator;
 pub use mem_allocator::{MemAllocator, MemBlock, MemoryId};

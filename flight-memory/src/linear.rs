@@ -130,7 +130,11 @@ macro_rules! linear_methods {
 #[cfg(not(loom))]
 mod exclusive;
 #[cfg(not(loom))]
+mod scope;
+#[cfg(not(loom))]
 pub use exclusive::ExclusiveLinear;
+#[cfg(not(loom))]
+pub use scope::LinearBusy;
 
 /// A bump allocator: each allocation takes the next bytes of its memory, and [`reset`](LinearAllocator::reset)
 /// gives them all back at once. Use it for scratch memory that lives for one cycle, one command, or one file
@@ -193,7 +197,8 @@ pub use exclusive::ExclusiveLinear;
 #[derive(Debug)]
 pub struct LinearAllocator<'a> {
     arena: Arena<'a>,
-    /// Bytes handed out from the start of the arena, alignment padding included: always `<= arena.len()`. Grows
+    /// Bytes handed out from the start of the arena, alignment padding included: `<= arena.len()`, except while
+    /// a [`try_scope`](LinearAllocator::try_scope) holds the allocator, when it is `arena.len() + 1`. Grows
     /// by compare-and-swap; goes down only in `reset` (`&mut self`) and when `allocator-api2` gives back or
     /// shrinks the newest allocation (a `Release` exchange, which the `Acquire` exchange of the next allocation
     /// pairs with before the bytes are reused).
@@ -292,10 +297,12 @@ impl<'a> LinearAllocator<'a> {
         self.offset.store(0, Ordering::Relaxed);
     }
 
-    /// Bytes handed out, alignment padding included.
+    /// Bytes handed out, alignment padding included (0 while a [`try_scope`](LinearAllocator::try_scope)
+    /// holds the allocator).
     #[inline]
     pub fn used_memory(&self) -> usize {
-        self.offset.load(Ordering::Relaxed)
+        let offset = self.offset.load(Ordering::Relaxed);
+        if offset > self.arena.len() { 0 } else { offset }
     }
 
     /// The allocator's statistics now.

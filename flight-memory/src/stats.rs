@@ -111,6 +111,17 @@ impl MemoryStats {
         }
     }
 
+    /// Adds the allocations, frees and failures of `other` (counted elsewhere, e.g. by a scope) and raises the
+    /// peak to its peak; the bytes in use are left alone.
+    #[cfg(not(loom))]
+    pub(crate) fn absorb(&self, other: &StatsSnapshot) {
+        self.allocations
+            .fetch_add(other.allocations, Ordering::Relaxed);
+        self.frees.fetch_add(other.frees, Ordering::Relaxed);
+        self.failures.fetch_add(other.failures, Ordering::Relaxed);
+        self.raise_peak(other.peak);
+    }
+
     /// [`record_allocation`](MemoryStats::record_allocation) for an owner that serialises every writer of the
     /// byte counts, allocations and frees (a lock, or `&mut`): plain loads and stores instead of atomic
     /// read-modify-writes, so an allocation costs no locked instruction. Readers still see whole values.

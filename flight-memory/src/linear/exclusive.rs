@@ -124,6 +124,23 @@ impl<'a> LinearAllocator<'a> {
     }
 }
 
+impl<'h, 'a> ExclusiveLinear<'h, 'a> {
+    /// A view over `arena` with an offset and counters of its own, for a scope that holds the allocator
+    /// (see [`LinearAllocator::try_scope`]): nothing else places memory in `arena` while the view lives.
+    #[inline]
+    pub(super) fn over(
+        arena: &'h Arena<'a>,
+        offset: &'h Cell<usize>,
+        counts: ExclusiveCounts<'h>,
+    ) -> Self {
+        ExclusiveLinear {
+            arena,
+            offset,
+            counts,
+        }
+    }
+}
+
 impl ExclusiveLinear<'_, '_> {
     linear_methods! {
         allocate {
@@ -259,7 +276,9 @@ impl ExclusiveLinear<'_, '_> {
 
 // SAFETY: `allocate` hands out `offset..end` and moves the offset to `end`, so each byte goes to one caller, valid
 // and aligned (`Arena::claim`). The view is the only way to the allocator while it lives (it holds the
-// allocator's `&mut`), and it is neither `Send` nor `Sync`, so no other thread or borrow moves the offset. The
+// allocator's `&mut`, or, made by `try_scope`, the allocator's offset is parked past the end of the arena, where
+// every shared placement fails, until the view and its borrows are gone), and it is neither `Send` nor `Sync`,
+// so no other thread or borrow moves the offset. The
 // offset goes back down only in the view's `reset(&mut self)`, which cannot run while a `&self` borrow lives;
 // the allocator's own reset cannot run before the view is gone, after every `&self` borrow of it. The view
 // never reads or writes the bytes it hands out.
