@@ -31,6 +31,7 @@
 //! * `serde`: serialisation of statistics snapshots and telemetry.
 //! * `allocator-api2`: [`LinearAllocator`] and [`StackAllocator`] as allocators of `allocator_api2` collections.
 //! * `macros`: `#[memory_pool]` and `buffer_bins!` from flight-memory-macros, re-exported here.
+//! * `defmt`: `defmt::Format` for telemetry and statistics, with the text their `Display` gives.
 #![no_std]
 #![deny(
     missing_docs,
@@ -49,6 +50,7 @@ mod allocator;
 #[cfg(feature = "allocator-api2")]
 mod allocator_api2;
 mod buffer_manager;
+mod channels;
 mod error;
 mod free_list;
 mod generated;
