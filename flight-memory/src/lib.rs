@@ -13,6 +13,7 @@
 //! | [`MemoryPool`], [`TypedPool`] | fixed-size blocks | any order | packets, messages, fixed objects |
 //! | [`BufferManager`] | bins of buffers, smallest fit | any order | F´-style buffers between components |
 //! | [`MemAllocator`], [`MemAllocatorRegistry`] | initialisation-time blocks | at teardown | F´'s `configure(allocator, id)` |
+//! | [`InitPhaseHeap`] | `#[global_allocator]` until `freeze()` | never | `Vec`, `Box`, `String` during start-up only |
 //!
 //! The sizes come from `memory.toml` through `flight-memory-gen`, which checks the plan against the platform's
 //! RAM budget at build time.
@@ -54,6 +55,8 @@ mod channels;
 mod error;
 mod free_list;
 mod generated;
+#[cfg(not(loom))]
+mod init_heap;
 mod linear;
 #[cfg(feature = "alloc")]
 mod malloc;
@@ -84,6 +87,8 @@ pub use error::{AllocError, FreeError, Rejected};
 pub use flight_memory_macros::{buffer_bins, memory_pool};
 #[doc(hidden)]
 pub use generated::__private_v0_1;
+#[cfg(not(loom))]
+pub use init_heap::InitPhaseHeap;
 #[cfg(not(loom))]
 pub use linear::ExclusiveLinear;
 pub use linear::LinearAllocator;
