@@ -6,6 +6,8 @@
 //! * `tests/ui/NAME.rs`: `ui_NAME.rs` from `tests/ui/memory.toml` and a scan of that one file, for
 //!   `include_memory!("ui_NAME.rs")`; files named `unscanned_*` get a ledger without their terms, as if the
 //!   scan had missed them. `tests/ui.rs` points trybuild at them.
+//! * `doc/NAME.md`, the crate's doc examples (included in its docs, run as doctests on the behaviour tests'
+//!   plan): `doc_NAME.rs` from a scan of the example, for its hidden `include_memory!("doc_NAME.rs")`.
 
 use std::path::Path;
 
@@ -26,6 +28,7 @@ fn main() {
         std::fs::write(out_dir.join("flight_memory.rs"), code).expect("OUT_DIR is writable");
         let config = std::path::absolute(behaviour).expect("absolute path");
         println!("cargo::rustc-env=FLIGHT_MEMORY_CONFIG={}", config.display());
+        doc_ledgers(&checked, &platform, out_dir);
     }
     let ui = Path::new("tests/ui/memory.toml");
     if let (true, Ok(entries)) = (ui.is_file(), std::fs::read_dir("tests/ui")) {
@@ -60,4 +63,32 @@ fn default_platform(checked: &flight_memory_gen::Checked) -> String {
         .default_platform()
         .map(|p| p.name.value.clone())
         .expect("a default platform")
+}
+
+/// One ledger per doc example, `doc/NAME.md` (Rust with rustdoc's hidden `# ` lines), from `checked`.
+fn doc_ledgers(checked: &flight_memory_gen::Checked, platform: &str, out_dir: &Path) {
+    let Ok(entries) = std::fs::read_dir("doc") else {
+        return;
+    };
+    for path in entries.flatten().map(|entry| entry.path()) {
+        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        if path.extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("doc examples are readable");
+        let source: String = text
+            .lines()
+            .map(|line| match line.trim_start().strip_prefix('#') {
+                Some(rest) if rest.is_empty() || rest.starts_with(' ') => rest.trim_start_matches(' '),
+                _ => line,
+            })
+            .map(|line| format!("{line}\n"))
+            .collect();
+        let terms = flight_memory_gen::scan_source(&source, &path.display().to_string())
+            .expect("the doc examples parse");
+        let code = flight_memory_gen::generate_with(checked, platform, &terms).expect("ledger");
+        std::fs::write(out_dir.join(format!("doc_{stem}.rs")), code).expect("OUT_DIR is writable");
+    }
 }

@@ -105,20 +105,25 @@ fn decl(input: ParseStream<'_>) -> syn::Result<BinsDecl> {
         let option: Ident = input.parse().map_err(|e| {
             syn::Error::new(
                 e.span(),
-                "expected `align N`, `id N`, `spill_over BOOL` or the bins `{ SIZE x COUNT, ... }`",
+                "expected `align N`, `id N`, `spill BOOL` or the bins `{ SIZE x COUNT, ... }`",
             )
         })?;
         if option == "align" {
             align = Some(input.parse()?);
         } else if option == "id" {
             id = Some(Expr::parse_without_eager_brace(input)?);
-        } else if option == "spill_over" {
+        } else if option == "spill" {
             spill_over = Some(input.parse::<LitBool>()?);
+        } else if option == "spill_over" {
+            return Err(syn::Error::new(
+                option.span(),
+                "`spill_over` is now `spill`, the name memory.toml uses: write `spill false`",
+            ));
         } else {
             return Err(syn::Error::new(
                 option.span(),
                 format!(
-                    "unknown option `{option}`: buffer_bins! takes `align N`, `id N` and `spill_over BOOL` \
+                    "unknown option `{option}`: buffer_bins! takes `align N`, `id N` and `spill BOOL` \
                      before the bins"
                 ),
             ));

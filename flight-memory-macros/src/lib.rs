@@ -7,19 +7,20 @@
 //! build script generates:
 //!
 //! ```toml
-//! # Cargo.toml
+//! # Cargo.toml: the macros come with flight-memory's feature `macros`
 //! [dependencies]
-//! flight-memory = "0.1"
-//! flight-memory-macros = "0.1"
+//! flight-memory = { version = "0.1", features = ["macros"] }
 //! [build-dependencies]
 //! flight-memory-gen = { version = "0.1", default-features = false }
 //! ```
 //!
-//! ```ignore
+//! ```no_run
 //! // build.rs
 //! fn main() { flight_memory_gen::build("memory.toml"); }
-//! // src/main.rs or src/lib.rs, at the crate root
-//! flight_memory::include_memory!();
+//! ```
+//!
+//! ```
+#![doc = include_str!("../doc/setup.md")]
 //! ```
 //!
 //! # Where the macros find memory.toml
@@ -55,16 +56,8 @@ use proc_macro::TokenStream;
 
 /// A typed static pool for the struct it is on, in a region of memory.toml and in its budget.
 ///
-/// ```ignore
-/// #[memory_pool(count = 64, region = "sram")]   // 64 `Packet`s, counted in region `sram`
-/// pub struct Packet { pub apid: u16, pub bytes: [u8; 254] }
-///
-/// let packet = Packet::pool().alloc(Packet { apid: 7, bytes: [0; 254] })?; // a PoolBox<'static, Packet>
-/// // ... back to the pool when `packet` is dropped. An empty pool gives the value back: Err(Rejected).
-///
-/// #[memory_pool(pool = "telemetry_packet")]     // the `[pools.telemetry_packet]` of memory.toml
-/// pub struct Frame { /* must fit its block size and alignment */ }
-/// let block = Frame::pool().allocate()?;
+/// ```
+#[doc = include_str!("../doc/memory_pool.md")]
 /// ```
 ///
 /// * `count = N, region = "NAME"`: `Type::pool()` is a `&'static flight_memory::TypedPool<Type, N>`, whose
@@ -84,19 +77,14 @@ pub fn memory_pool(args: TokenStream, input: TokenStream) -> TokenStream {
 /// Declares `static` `flight_memory::BufferManager`s with their bins in a region of memory.toml and in its
 /// budget.
 ///
-/// ```ignore
-/// buffer_bins! {
-///     /// Uplink buffers.
-///     pub static UPLINK: in "sram" { 128 x 32, 1024 x 16, 4096 x 4 }
-///     static DMA: in "dtcm" align 64 id 9 spill_over false { 512 x 8 }
-/// }
-/// let buffer = UPLINK.allocate(200)?; // from the 1024-byte bin
+/// ```
+#[doc = include_str!("../doc/buffer_bins.md")]
 /// ```
 ///
-/// Syntax: `[attributes] [visibility] static NAME: in "REGION" [align N] [id N] [spill_over BOOL] { SIZE x
+/// Syntax: `[attributes] [visibility] static NAME: in "REGION" [align N] [id N] [spill BOOL] { SIZE x
 /// COUNT, ... }`, repeated. Bins may be in any order. `align` is every buffer's alignment (a power of two, default
 /// `flight_memory::DEFAULT_BUFFER_ALIGNMENT`), `id` the `ManagerId` of its raw buffers (default: a number derived
-/// from the name, above 2^31 so it does not meet memory.toml's), `spill_over` whether a full bin spills to
+/// from the name, above 2^31 so it does not meet memory.toml's), `spill` whether a full bin spills to
 /// larger ones (default `true`). The buffer bytes go in the region's link section; the manager's state stays
 /// in sections start-up code initialises. Sizes and counts above zero, no two bins of one size, at most
 /// `flight_memory::MAX_BINS` bins and power-of-two alignments are checked when the macro expands, with the

@@ -9,7 +9,7 @@ buffer_bins! {
     /// The design's uplink table, bins out of order.
     pub static UPLINK: in "sram" { 1024 x 16, 128 x 32, 4096 x 4 }
     /// DMA buffers in the sectioned region: 64-byte aligned, no spill-over, a fixed id.
-    static DMA: in "dtcm" align 64 id 42 spill_over false { 512 x 2, 64 x 2 }
+    static DMA: in "dtcm" align 64 id 42 spill false { 512 x 2, 64 x 2 }
 }
 
 #[test]
