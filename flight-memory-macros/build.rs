@@ -81,7 +81,9 @@ fn doc_ledgers(checked: &flight_memory_gen::Checked, platform: &str, out_dir: &P
         let source: String = text
             .lines()
             .map(|line| match line.trim_start().strip_prefix('#') {
-                Some(rest) if rest.is_empty() || rest.starts_with(' ') => rest.trim_start_matches(' '),
+                Some(rest) if rest.is_empty() || rest.starts_with(' ') => {
+                    rest.trim_start_matches(' ')
+                }
                 _ => line,
             })
             .map(|line| format!("{line}\n"))

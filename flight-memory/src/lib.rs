@@ -33,6 +33,11 @@
 //! * `allocator-api2`: [`LinearAllocator`] and [`StackAllocator`] as allocators of `allocator_api2` collections.
 //! * `macros`: `#[memory_pool]` and `buffer_bins!` from flight-memory-macros, re-exported here.
 //! * `defmt`: `defmt::Format` for telemetry and statistics, with the text their `Display` gives.
+//!
+#![cfg_attr(
+    not(feature = "alloc"),
+    doc = "[`MallocAllocator`]: https://docs.rs/flight-memory/latest/flight_memory/struct.MallocAllocator.html"
+)]
 #![no_std]
 #![deny(
     missing_docs,

@@ -157,7 +157,7 @@ pub use scope::LinearBusy;
 ///   [`from_raw_parts`](LinearAllocator::from_raw_parts) over a private
 ///   [`StaticStorage`](crate::StaticStorage) (generated code).
 /// * A borrowed slice: [`from_slice`](LinearAllocator::from_slice), also `const`.
-/// * The heap (feature `alloc`): [`new`](LinearAllocator::new), freed when the allocator is dropped.
+/// * The heap (feature `alloc`): [`new`][LinearAllocator::new], freed when the allocator is dropped.
 ///
 /// # Typed helpers
 ///
@@ -194,6 +194,11 @@ pub use scope::LinearBusy;
 /// assert!(matches!(SCRATCH.allocate(4096, 8), Err(AllocError::OutOfMemory { .. })));
 /// # Ok::<(), AllocError>(())
 /// ```
+///
+#[cfg_attr(
+    not(feature = "alloc"),
+    doc = "[LinearAllocator::new]: https://docs.rs/flight-memory/latest/flight_memory/struct.LinearAllocator.html#method.new"
+)]
 #[derive(Debug)]
 pub struct LinearAllocator<'a> {
     arena: Arena<'a>,

@@ -112,9 +112,15 @@ impl<'a> MemBlock<'a> {
 ///
 /// Components take `&dyn MemAllocator` in their `configure` step, so the platform decides where their memory
 /// comes from: a region of static RAM on the board ([`MemoryRegion`](crate::MemoryRegion)), the heap in a
-/// ground simulation ([`MallocAllocator`](crate::MallocAllocator)), or a test double.
+/// ground simulation ([`MallocAllocator`], feature `alloc`), or a test double.
 ///
 /// Like F´'s, an allocator may hand out less than was asked for; the caller checks [`MemBlock::len`].
+///
+#[cfg_attr(feature = "alloc", doc = "[`MallocAllocator`]: crate::MallocAllocator")]
+#[cfg_attr(
+    not(feature = "alloc"),
+    doc = "[`MallocAllocator`]: https://docs.rs/flight-memory/latest/flight_memory/struct.MallocAllocator.html"
+)]
 pub trait MemAllocator {
     /// Asks for `size` bytes aligned to `align` on behalf of `id`.
     ///

@@ -23,7 +23,13 @@ pub enum AllocationStrategy {
     Buffers,
     /// Initialisation-time blocks from a [`MemAllocator`](crate::MemAllocator), never freed one by one.
     Region,
-    /// The system heap ([`MallocAllocator`](crate::MallocAllocator)), for ground tools and simulation.
+    /// The system heap ([`MallocAllocator`], feature `alloc`), for ground tools and simulation.
+    ///
+    #[cfg_attr(feature = "alloc", doc = "[`MallocAllocator`]: crate::MallocAllocator")]
+    #[cfg_attr(
+        not(feature = "alloc"),
+        doc = "[`MallocAllocator`]: https://docs.rs/flight-memory/latest/flight_memory/struct.MallocAllocator.html"
+    )]
     Heap,
 }
 
