@@ -49,6 +49,7 @@
 mod ast;
 mod attr;
 mod config;
+mod doc_plan;
 mod expand;
 mod valid;
 
@@ -92,4 +93,13 @@ pub fn memory_pool(args: TokenStream, input: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn buffer_bins(input: TokenStream) -> TokenStream {
     expand::buffer_bins(input.into()).into()
+}
+
+/// The module `memory` generated from the plan at `CARGO_MANIFEST_DIR/PATH`, at compile time: what
+/// `include_memory!()` includes, for doc examples, which have no build script. Not public API: crates use a
+/// build script.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __doc_plan(input: TokenStream) -> TokenStream {
+    doc_plan::expand(input.into()).into()
 }

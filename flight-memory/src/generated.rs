@@ -28,18 +28,21 @@ mod message;
 /// (`Builder::output`), give it: `include_memory!("other.rs")`. Use the macro once, at the root of the crate,
 /// where the `flight-memory-macros` also look for the memory plan.
 ///
-/// ```ignore
+/// ```no_run
 /// // build.rs
 /// fn main() {
 ///     flight_memory_gen::build("memory.toml");
 /// }
 /// ```
 ///
-/// ```ignore
+/// ```
 /// // src/main.rs or src/lib.rs
 /// use flight_memory::Allocator;
 ///
+/// # /*
 /// flight_memory::include_memory!();
+/// # */
+/// # flight_memory_macros::__doc_plan!("doc/memory.toml"); // the same code, from this crate's doc plan
 ///
 /// fn main() -> Result<(), flight_memory::AllocError> {
 ///     let block = memory::pools::TELEMETRY_PACKET.allocate()?;
