@@ -1,6 +1,6 @@
 //! The memory.toml model, validation, layout and reports of [`flight-memory`](https://docs.rs/flight-memory).
 //!
-//! A memory plan goes through four stages, each a plain function over the previous one's output; the model is
+//! A memory plan goes through five stages, each a plain function over the previous one's output; the model is
 //! built once and never changed afterwards:
 //!
 //! 1. **parse** — the TOML text into the [`model`] (every key of every table, with spans);

@@ -8,6 +8,7 @@ mod golden;
 mod good;
 mod layout;
 mod never_panics;
+mod readme_excerpt;
 mod speed;
 
 use std::path::{Path, PathBuf};
