@@ -58,6 +58,7 @@ mod message;
 /// An item that does not fit its region does not compile: the build script refuses a plan whose sizes it can
 /// compute, and the generated code asserts at compile time the sizes only rustc knows (`type = "..."`), with
 /// an error naming the region and the line of memory.toml to change.
+#[allow(clippy::needless_doctest_main)] // the build-script example shows its `main`
 #[macro_export]
 macro_rules! include_memory {
     () => {

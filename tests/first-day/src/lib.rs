@@ -7,10 +7,16 @@
 //!   `try_scope`; and a generated stack component's scope;
 //! * [`downlink_telemetry`]: telemetry as F´ channel text.
 //!
-//! `tests/init_phase_heap.rs` runs them with the plan's `boot_heap` as the `#[global_allocator]`, frozen after
+//! It also runs the workspace README's Rust examples as doctests. `tests/init_phase_heap.rs` runs them with the plan's `boot_heap` as the `#[global_allocator]`, frozen after
 //! start-up.
 
 use flight_memory::{AllocError, buffer_bins, memory_pool};
+
+/// The workspace README's Rust examples, run as doctests of this crate, whose build script writes the plans
+/// they include.
+#[cfg(doctest)]
+#[doc = include_str!(concat!(env!("OUT_DIR"), "/README.md"))]
+pub struct ReadmeDoctests;
 
 flight_memory::include_memory!();
 
@@ -40,7 +46,7 @@ pub fn first_hour() -> Result<u64, AllocError> {
     packet[..2].copy_from_slice(&0x0101u16.to_le_bytes());
     let frame = memory::buffer_managers::DOWNLINK.allocate(300)?;
     let thumbnail = THUMBNAILS.allocate(600)?;
-    let sum = memory::components::COMMAND_SCRATCH
+    let sum = memory::components::COMMAND_DISPATCH
         .try_scope(|frame| -> Result<u64, AllocError> {
             let args = frame.alloc_slice_copy(&[1u64, 2, 3])?;
             Ok(args.iter().sum())
@@ -63,14 +69,14 @@ pub fn log_too_many() -> Result<(), AllocError> {
     Ok(())
 }
 
-/// Stages `files` one after another in the linear component `file_staging`, each in a scope that gives every
+/// Stages `files` one after another in the linear component `file_uplink`, each in a scope that gives every
 /// byte back at its end; returns the bytes staged and the component's high-water mark.
 ///
 /// # Errors
 ///
 /// If the component is in use elsewhere (`LinearBusy`) or a file does not fit (`AllocError`).
 pub fn stage_files(files: &[&[u8]]) -> Result<(usize, usize), Box<dyn std::error::Error>> {
-    let staging = &memory::components::FILE_STAGING;
+    let staging = &memory::components::FILE_UPLINK;
     let mut staged = 0;
     for file in files {
         staged += staging.try_scope(|area| -> Result<usize, AllocError> {
@@ -91,7 +97,7 @@ pub fn downlink_telemetry() -> String {
     )
 }
 
-/// The items of the plan with their statistics, one line each: `file_staging: Used 0 Peak 3000 ...`.
+/// The items of the plan with their statistics, one line each: `file_uplink: Used 0 Peak 3000 ...`.
 pub fn item_statistics() -> Vec<String> {
     memory::PLATFORM
         .items()

@@ -25,7 +25,7 @@ fn a_static_linear_component_is_reset_after_every_file() {
         "{error}"
     );
     // Once something is kept through the shared path, no scope may free it.
-    let kept = first_day::memory::components::FILE_STAGING
+    let kept = first_day::memory::components::FILE_UPLINK
         .alloc(5u8)
         .unwrap();
     let refused = first_day::stage_files(&files).unwrap_err();
