@@ -144,7 +144,9 @@ impl Builder {
     }
 
     /// Where to write the code (default `flight_memory.rs`). A relative path is relative to `OUT_DIR`; give
-    /// `include_memory!` the same name if it is not the default.
+    /// `include_memory!` the same name if it is not the default. `-` writes the code to standard output, where a
+    /// build script's cargo directives go: for command-line tools, with
+    /// [`cargo_directives(false)`](Builder::cargo_directives).
     ///
     /// ```no_run
     /// flight_memory_gen::Builder::new().output("plan.rs").generate()?;
@@ -256,6 +258,20 @@ impl Builder {
             None => Vec::new(),
         };
         let code = generate_with(&checked, &platform, &external).map_err(BuildError::Generate)?;
+        if self.output.as_deref() == Some(Path::new(STDOUT)) {
+            directives
+                .write_all(code.as_bytes())
+                .map_err(|error| BuildError::Write {
+                    path: PathBuf::from(STDOUT),
+                    error,
+                })?;
+            let config = std::path::absolute(&self.config).unwrap_or_else(|_| self.config.clone());
+            return Ok(Generated {
+                output: PathBuf::from(STDOUT),
+                platform,
+                config,
+            });
+        }
         let output = match &self.output {
             Some(path) if path.is_absolute() => path.clone(),
             relative => {
@@ -286,6 +302,9 @@ impl Builder {
         })
     }
 }
+
+/// The output path that means standard output.
+const STDOUT: &str = "-";
 
 /// Where the platform name came from.
 #[derive(Clone, Copy, PartialEq, Eq)]

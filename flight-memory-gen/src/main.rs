@@ -50,8 +50,8 @@ enum Command {
         /// `default = true`).
         #[arg(long, short)]
         platform: Option<String>,
-        /// Where to write the code.
-        #[arg(long, short)]
+        /// Where to write the code (`-`, the default: standard output).
+        #[arg(long, short, default_value = "-")]
         output: PathBuf,
     },
 }
@@ -212,13 +212,19 @@ fn generate(
     colour: Colour,
 ) -> ExitCode {
     // Relative to the working directory (a build script's relative outputs are relative to OUT_DIR).
-    let output = std::path::absolute(output).unwrap_or_else(|_| output.clone());
+    let to_stdout = output.as_os_str() == "-";
+    let output = if to_stdout {
+        output.clone()
+    } else {
+        std::path::absolute(output).unwrap_or_else(|_| output.clone())
+    };
     let mut builder = Builder::new();
     builder.config(file).output(&output).cargo_directives(false);
     if let Some(platform) = platform {
         builder.platform(platform);
     }
     match builder.generate() {
+        Ok(_) if to_stdout => ExitCode::SUCCESS,
         Ok(generated) => {
             println!(
                 "{}: generated `{}` for platform `{}`",

@@ -262,6 +262,15 @@ fn generate_refuses_a_plan_over_budget_with_its_diagnostics() {
 }
 
 #[test]
-fn generate_needs_an_output() {
-    assert_eq!(run(&["generate", GOOD]).status.code(), Some(2));
+fn generate_writes_to_stdout_without_an_output_or_with_a_dash() {
+    let to_file = temp_output("stdout");
+    let o = run(&["generate", GOOD, "-o", to_file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let expected = std::fs::read_to_string(&to_file).expect("written");
+    std::fs::remove_file(&to_file).unwrap();
+    for args in [&["generate", GOOD][..], &["generate", GOOD, "-o", "-"][..]] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        assert_eq!(stdout(&o), expected, "{args:?}: only the code, on stdout");
+    }
 }

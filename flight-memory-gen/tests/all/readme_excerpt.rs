@@ -19,7 +19,8 @@ fn the_readme_excerpt_is_generated_code() {
         .collect();
     assert!(excerpt.len() > 20, "excerpt found: {excerpt:?}");
 
-    let plan = std::fs::read_to_string("tests/good/design_example.toml").expect("the design example");
+    let plan =
+        std::fs::read_to_string("tests/good/design_example.toml").expect("the design example");
     let checked = flight_memory_gen::check_str("memory.toml", &plan).expect("the plan is valid");
     let code = flight_memory_gen::generate(&checked, "cubesat-obc").expect("code");
     let mut rest = code.as_str();
