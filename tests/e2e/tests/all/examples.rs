@@ -246,3 +246,54 @@ fn fprime_init_configures_runs_and_tears_down() {
         assert!(stdout.contains(line), "missing `{line}` in\n{stdout}");
     }
 }
+
+/// The README's transcript of `cargo run -p cubesat` (the ```text block that starts with that command) is what the
+/// run prints, cell for cell, but for the high-water marks, which depend on thread scheduling.
+#[test]
+fn the_readme_shows_what_cubesat_prints() {
+    let readme = std::fs::read_to_string(workspace().join("README.md")).expect("README.md");
+    let start = readme
+        .find("$ cargo run -p cubesat\n")
+        .expect("the README shows a run of the cubesat example");
+    let block = &readme[start..];
+    let block = &block[..block.find("```").expect("the end of the transcript")];
+    let shown: Vec<String> = masked(block.lines().skip(1));
+
+    let output = run(cargo(&workspace(), &["run", "--quiet", "-p", "cubesat"]));
+    assert!(output.status.success(), "{}", show(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let printed: Vec<String> = masked(stdout.lines());
+    for (line, (readme_line, run_line)) in shown.iter().zip(&printed).enumerate() {
+        assert_eq!(
+            readme_line,
+            run_line,
+            "line {} of the README's cubesat transcript differs from the run (high-water marks masked as *):\n{stdout}",
+            line + 1
+        );
+    }
+    assert_eq!(
+        shown.len(),
+        printed.len(),
+        "lines of the transcript\n{stdout}"
+    );
+}
+
+/// `lines` with the cells of every `high-water` column (tables whose header has one) replaced by `*`.
+fn masked<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut high_water: Option<usize> = None;
+    lines
+        .map(|line| {
+            let row = cells(line);
+            if line.trim().is_empty() {
+                high_water = None;
+            } else if let Some(at) = row.iter().position(|cell| cell.starts_with("high-water")) {
+                high_water = Some(at);
+            } else if let Some(at) = high_water.filter(|&at| at < row.len()) {
+                let mut row: Vec<&str> = row;
+                row[at] = "*";
+                return row.join(" | ");
+            }
+            row.join(" | ")
+        })
+        .collect()
+}
