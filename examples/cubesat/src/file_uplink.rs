@@ -1,15 +1,14 @@
 //! The file uplink: stages each file in a bump allocator while its chunks come in, checks it, "writes it to
 //! flash", and frees the whole staging area at once for the next file.
 //!
-//! Memory: the plan's `file_uplink` component, a [`LinearAllocator`] of 96 KiB in SRAM. A reset frees
-//! everything a linear allocator handed out, so it takes `&mut self`: the borrow checker then proves that no
-//! part of the old file is still in use. A `static` never gives `&mut`, so at start-up the component takes the
-//! static allocator's whole storage, once, and runs its own `LinearAllocator` over it, which it owns and resets
-//! after every file. The bytes stay those the plan reserved in SRAM.
+//! Memory: the plan's `file_uplink` component, a [`LinearAllocator`] of 96 KiB in SRAM, a `static`. Each file
+//! is staged in a [`try_scope`](LinearAllocator::try_scope) of it, which gives every byte back when the file is
+//! done: the borrow checker proves that no part of the old file outlives the scope, and the allocator refuses
+//! the scope (an error, never a panic) if anything else had memory out of it.
 
 use std::sync::mpsc::{Receiver, SyncSender};
 
-use flight_memory::{AllocError, BufferPort, LinearAllocator, StatsSnapshot};
+use flight_memory::{BufferPort, ExclusiveLinear, LinearAllocator, LinearBusy};
 
 use crate::deframer::FilePacket;
 use crate::event_log::{EVENTS, EventId};
@@ -51,8 +50,8 @@ pub struct FileUplinkReport {
 
 /// The file uplink component.
 pub struct FileUplink {
-    /// The staging area: one file at a time, reset after each.
-    staging: LinearAllocator<'static>,
+    /// The staging area: one file at a time, in a scope that gives it back after each.
+    staging: &'static LinearAllocator<'static>,
     /// Where event buffers come from: the downlink manager.
     buffers: &'static (dyn BufferPort + Sync),
     /// The framer's input.
@@ -60,27 +59,29 @@ pub struct FileUplink {
 }
 
 impl FileUplink {
-    /// The component, staging files in the storage of `memory` (the plan's `file_uplink` allocator), all of
-    /// which it takes.
+    /// The component, staging files in `memory` (the plan's `file_uplink` allocator).
     ///
     /// # Errors
     ///
-    /// If `memory` has already handed out bytes, and so cannot give its whole storage.
+    /// If `memory` has handed out bytes to someone else: the component needs all of it, for scopes.
     pub fn new(
         memory: &'static LinearAllocator<'static>,
         buffers: &'static (dyn BufferPort + Sync),
         events: SyncSender<Downlink>,
-    ) -> Result<FileUplink, AllocError> {
-        let storage = memory.alloc_slice_fill_with(memory.available_memory(), |_| 0u8)?;
-        Ok(FileUplink {
-            staging: LinearAllocator::from_slice(storage),
-            buffers,
-            events,
-        })
+    ) -> Result<FileUplink, LinearBusy> {
+        match memory.used_memory() {
+            0 => Ok(FileUplink {
+                staging: memory,
+                buffers,
+                events,
+            }),
+            used => Err(LinearBusy::InUse { used }),
+        }
     }
 
-    /// Receives files until the deframer hangs up. Returns what it did and the staging area's statistics.
-    pub fn run(mut self, input: Receiver<FilePacket>) -> (FileUplinkReport, StatsSnapshot) {
+    /// Receives files until the deframer hangs up. Returns what it did (the staging area's statistics are
+    /// the `file_uplink` allocator's own).
+    pub fn run(self, input: Receiver<FilePacket>) -> FileUplinkReport {
         let mut report = FileUplinkReport::default();
         let mut next = input.recv().ok();
         while let Some(packet) = next {
@@ -92,9 +93,13 @@ impl FileUplink {
                     name_len,
                 } => {
                     let name = &name[..name_len];
-                    let (outcome, next) = self.receive(file, size, name, &input);
-                    // Every byte of the file is free again: nothing borrowed from `staging` outlives `receive`.
-                    self.staging.reset();
+                    // Every byte of the file is free again when the scope ends: nothing borrowed from it
+                    // outlives `receive`. Nobody else allocates from the staging area, so the scope is never
+                    // refused; if it were, the file would be, with its packets.
+                    let (outcome, next) = self
+                        .staging
+                        .try_scope(|staging| self.receive(staging, file, size, name, &input))
+                        .unwrap_or_else(|_busy| (Outcome::Refused, input.recv().ok()));
                     match outcome {
                         Outcome::Stored => {
                             report.stored += 1;
@@ -119,21 +124,22 @@ impl FileUplink {
                 }
             };
         }
-        (report, self.staging.stats())
+        report
     }
 
     /// Receives file `file` of `size` bytes into the staging area, until its end packet. Returns how it ended,
     /// and the packet after it.
     fn receive(
         &self,
+        staging: &ExclusiveLinear<'_, '_>,
         file: u16,
         size: usize,
         name: &[u8],
         input: &Receiver<FilePacket>,
     ) -> (Outcome, Option<FilePacket>) {
-        // The name and the whole image, bump-allocated: O(1) each, and freed together by the reset.
-        let staged = self.staging.alloc_slice_copy(name).and_then(|name| {
-            let image = self.staging.alloc_slice_fill_with(size, |_| 0u8)?;
+        // The name and the whole image, bump-allocated: O(1) each, and freed together when the scope ends.
+        let staged = staging.alloc_slice_copy(name).and_then(|name| {
+            let image = staging.alloc_slice_fill_with(size, |_| 0u8)?;
             Ok((name, image))
         });
         let Ok((_name, image)) = staged else {

@@ -136,7 +136,7 @@ fn main() -> ExitCode {
 
     // Each component on its own thread. The sources (radio rx, telemetry) stop after `cycles`; every other
     // component stops when all of its senders have hung up, so the pipeline drains before the threads end.
-    let (run, staging) = thread::scope(|s| {
+    let run = thread::scope(|s| {
         let tx = s.spawn(move || radio_tx.run());
         let framer = s.spawn(move || framer.run(framer_queue));
         let files = s.spawn(move || file_uplink.run(file_uplink_queue));
@@ -144,19 +144,17 @@ fn main() -> ExitCode {
         let deframer = s.spawn(move || deframer.run(deframer_queue));
         let rx = s.spawn(move || radio_rx.run(Ground::new(), cycles));
         let telemetry = s.spawn(move || telemetry.run(cycles));
-        let (files, staging) = join(files);
-        let run = Run {
+        Run {
             rx: join(rx),
             deframer: join(deframer),
             dispatch: join(dispatch),
-            files,
+            files: join(files),
             telemetry: join(telemetry),
             framer: join(framer),
             tx: join(tx),
             // Every component has stopped: the records the log kept go down with this pass.
             events: EVENTS.downlink(),
-        };
-        (run, staging)
+        }
     });
 
     // The report is written in one go; a closed stdout (`| head`) is not an error worth a panic.
@@ -184,14 +182,8 @@ fn main() -> ExitCode {
             stats: camera::THUMBNAILS.stats(),
         },
     ];
-    out += &memory_report(
-        &memory::PLATFORM,
-        &managers,
-        &[("file_uplink", staging)],
-        &macros,
-    );
-    out += "  file_uplink: the statistics of the component's staging area, reset after each file \
-            (src/file_uplink.rs).\n\n";
+    out += &memory_report(&memory::PLATFORM, &managers, &[], &macros);
+    out += "\n";
     let problems = check(&run, &managers);
     for problem in &problems {
         let _ = writeln!(out, "FAILED: {problem}");
