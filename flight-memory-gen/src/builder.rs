@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::check::{Analysis, ReadError};
 use crate::codegen::{GenerateError, OUTPUT_FILE, generate_with};
 use crate::diagnostic::Diagnostics;
+use crate::linker::LINKER_SCRIPT_FILE;
 use crate::naming::{did_you_mean, list_names};
 use crate::scan::{ScanError, scan_crate};
 
@@ -28,7 +29,13 @@ pub const PLATFORM_ENV: &str = "FLIGHT_MEMORY_PLATFORM";
 /// memory.toml, so that the crate's `flight-memory-macros` read the same plan.
 pub const CONFIG_ENV: &str = "FLIGHT_MEMORY_CONFIG";
 
-/// Generates `$OUT_DIR/flight_memory.rs` from the memory plan at `config`, from a build script.
+/// Generates `$OUT_DIR/flight_memory.rs` and the linker fragment `$OUT_DIR/flight-memory.x` from the memory
+/// plan at `config`, from a build script.
+///
+/// It adds `OUT_DIR` to the linker's search path (`cargo::rustc-link-search=native=`) but does not pass the
+/// fragment to the linker: a firmware names it after cortex-m-rt's script, `-C link-arg=-Tlink.x -C
+/// link-arg=-Tflight-memory.x` (in `.cargo/config.toml`), and only there, since a fragment given twice fails to
+/// link. A host build simply does not name it.
 ///
 /// This is `Builder::new().config(config).generate()`, and on error it prints one `cargo::error=` line per
 /// problem (`memory.toml:LINE:COL: message`) and every diagnostic with its snippet on stderr, then exits with
@@ -72,6 +79,7 @@ pub struct Builder {
     config: PathBuf,
     platform: Option<String>,
     output: Option<PathBuf>,
+    linker_script: Option<PathBuf>,
     cargo_directives: bool,
     /// The crate root file scanned for `#[memory_pool]` and `buffer_bins!` (see [`Builder::sources`]).
     sources: Option<PathBuf>,
@@ -96,6 +104,7 @@ impl Builder {
             config: PathBuf::from("memory.toml"),
             platform: None,
             output: None,
+            linker_script: None,
             cargo_directives: true,
             sources: None,
         }
@@ -156,9 +165,25 @@ impl Builder {
         self
     }
 
+    /// Where to write the linker fragment (default [`LINKER_SCRIPT_FILE`], `flight-memory.x`). A relative path is
+    /// relative to `OUT_DIR` (outside a build script, to the directory of [`output`](Builder::output)). The
+    /// build script adds the fragment's directory to the linker's search path; the firmware names the file with
+    /// `-C link-arg=-T<file name>`.
+    ///
+    /// ```no_run
+    /// flight_memory_gen::Builder::new().linker_script("board-regions.x").generate()?;
+    /// // and in .cargo/config.toml: rustflags = ["-C", "link-arg=-Tlink.x", "-C", "link-arg=-Tboard-regions.x"]
+    /// # Ok::<(), flight_memory_gen::BuildError>(())
+    /// ```
+    pub fn linker_script(&mut self, path: impl AsRef<Path>) -> &mut Self {
+        self.linker_script = Some(path.as_ref().to_path_buf());
+        self
+    }
+
     /// Whether [`generate`](Builder::generate) prints cargo directives on stdout (default `true`, for build
-    /// scripts): `cargo::rerun-if-changed` for the plan, `cargo::rerun-if-env-changed` for [`PLATFORM_ENV`], and
-    /// `cargo::rustc-env` for [`CONFIG_ENV`] and [`PLATFORM_ENV`]. Tools that are not build scripts turn it off.
+    /// scripts): `cargo::rerun-if-changed` for the plan, `cargo::rerun-if-env-changed` for [`PLATFORM_ENV`],
+    /// `cargo::rustc-link-search` for the linker fragment's directory, and `cargo::rustc-env` for [`CONFIG_ENV`]
+    /// and [`PLATFORM_ENV`]. Tools that are not build scripts turn it off.
     ///
     /// ```
     /// # let dir = std::env::temp_dir().join(format!("flight-memory-gen-doc-{}", std::process::id()));
@@ -180,8 +205,9 @@ impl Builder {
         self
     }
 
-    /// Checks the plan (every platform), selects the platform and writes its code (only if it changed, so an
-    /// unchanged plan does not make the crate compile again).
+    /// Checks the plan (every platform), selects the platform and writes its code and its linker fragment
+    /// ([`LINKER_SCRIPT_FILE`](crate::LINKER_SCRIPT_FILE), in `OUT_DIR`; see [`linker_script`](crate::linker_script)),
+    /// each only if it changed, so an unchanged plan does not make the crate compile or link again.
     ///
     /// # Errors
     ///
@@ -259,19 +285,34 @@ impl Builder {
         let output = match &self.output {
             Some(path) if path.is_absolute() => path.clone(),
             relative => {
-                let out_dir = out_dir.ok_or(BuildError::NoOutDir)?;
+                let out_dir = out_dir.clone().ok_or(BuildError::NoOutDir)?;
                 PathBuf::from(out_dir).join(relative.as_deref().unwrap_or(Path::new(OUTPUT_FILE)))
             }
         };
-        let unchanged = std::fs::read(&output).is_ok_and(|old| old == code.as_bytes());
-        if !unchanged {
-            std::fs::write(&output, &code).map_err(|error| BuildError::Write {
-                path: output.clone(),
-                error,
-            })?;
-        }
+        write_if_changed(&output, &code)?;
+        // The linker fragment goes in OUT_DIR (else next to the code), which the linker searches.
+        let base = match out_dir {
+            Some(dir) => PathBuf::from(dir),
+            None => output.parent().map_or_else(PathBuf::new, Path::to_path_buf),
+        };
+        let linker_script = base.join(
+            self.linker_script
+                .as_deref()
+                .unwrap_or(Path::new(LINKER_SCRIPT_FILE)),
+        );
+        let script_dir = linker_script
+            .parent()
+            .map_or_else(PathBuf::new, Path::to_path_buf);
+        let script =
+            crate::linker::linker_script(&checked, &platform).map_err(BuildError::Generate)?;
+        write_if_changed(&linker_script, &script)?;
         let config = std::path::absolute(&self.config).unwrap_or_else(|_| self.config.clone());
         if self.cargo_directives {
+            let _ = writeln!(
+                directives,
+                "cargo::rustc-link-search=native={}",
+                script_dir.display()
+            );
             let _ = writeln!(
                 directives,
                 "cargo::rustc-env={CONFIG_ENV}={}",
@@ -281,10 +322,22 @@ impl Builder {
         }
         Ok(Generated {
             output,
+            linker_script,
             platform,
             config,
         })
     }
+}
+
+/// Writes `text` to `path` unless it already holds it (so that an unchanged plan does not relink or recompile).
+fn write_if_changed(path: &Path, text: &str) -> Result<(), BuildError> {
+    if std::fs::read(path).is_ok_and(|old| old == text.as_bytes()) {
+        return Ok(());
+    }
+    std::fs::write(path, text).map_err(|error| BuildError::Write {
+        path: path.to_path_buf(),
+        error,
+    })
 }
 
 /// Where the platform name came from.
@@ -301,6 +354,8 @@ enum Selection {
 pub struct Generated {
     /// The file written (or left as it was, if it already held the same code).
     pub output: PathBuf,
+    /// The linker fragment written, `$OUT_DIR/flight-memory.x` (next to `output` outside a build script).
+    pub linker_script: PathBuf,
     /// The platform the code is for.
     pub platform: String,
     /// The memory plan, as an absolute path.
@@ -547,11 +602,19 @@ mod tests {
         let expected = format!(
             "cargo::rerun-if-changed={config}\n\
              cargo::rerun-if-env-changed=FLIGHT_MEMORY_PLATFORM\n\
+             cargo::rustc-link-search=native={dir}\n\
              cargo::rustc-env=FLIGHT_MEMORY_CONFIG={config}\n\
              cargo::rustc-env=FLIGHT_MEMORY_PLATFORM=sim\n",
-            config = config.display()
+            config = config.display(),
+            dir = dir.display()
         );
         assert_eq!(String::from_utf8(directives).unwrap(), expected);
+        assert_eq!(generated.linker_script, dir.join("flight-memory.x"));
+        assert!(
+            std::fs::read_to_string(&generated.linker_script)
+                .unwrap()
+                .contains("platform `sim`")
+        );
         assert_eq!(generated.config, config);
 
         // A failed build still asks to run again when the plan changes.

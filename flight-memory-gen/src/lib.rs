@@ -62,6 +62,7 @@ mod check;
 mod codegen;
 mod diagnostic;
 pub mod layout;
+mod linker;
 pub mod metadata;
 pub mod model;
 pub mod naming;
@@ -82,6 +83,7 @@ pub use codegen::{
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 pub use diagnostic::{Diagnostic, Diagnostics, Label, Stage};
+pub use linker::{LINKER_SCRIPT_FILE, linker_memory_name, linker_script, region_symbols};
 pub use source::{Location, SourceFile, Span};
 
 mod scan;

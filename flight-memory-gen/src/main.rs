@@ -41,8 +41,8 @@ enum Command {
         #[arg(long, short, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
-    /// Generate the Rust code of FILE for one platform, as a build script does (the file
-    /// `flight_memory::include_memory!()` includes).
+    /// Generate the Rust code of FILE for one platform (the file `flight_memory::include_memory!()`
+    /// includes) and/or its linker fragment, as a build script does.
     Generate {
         /// The memory.toml file.
         file: PathBuf,
@@ -51,8 +51,11 @@ enum Command {
         #[arg(long, short)]
         platform: Option<String>,
         /// Where to write the code.
-        #[arg(long, short)]
-        output: PathBuf,
+        #[arg(long, short, required_unless_present = "linker_script")]
+        output: Option<PathBuf>,
+        /// Where to write the linker fragment (`flight-memory.x`; with --output, default: next to the code).
+        #[arg(long, value_name = "OUT.x")]
+        linker_script: Option<PathBuf>,
     },
 }
 
@@ -93,7 +96,8 @@ fn main() -> ExitCode {
             file,
             platform,
             output,
-        } => generate(&file, platform, &output, cli.color),
+            linker_script,
+        } => generate(&file, platform, output, linker_script, cli.color),
     }
 }
 
@@ -208,31 +212,98 @@ fn report(file: &PathBuf, platform: Option<&str>, format: Format, colour: Colour
 fn generate(
     file: &PathBuf,
     platform: Option<String>,
-    output: &PathBuf,
+    output: Option<PathBuf>,
+    linker_script: Option<PathBuf>,
     colour: Colour,
 ) -> ExitCode {
     // Relative to the working directory (a build script's relative outputs are relative to OUT_DIR).
-    let output = std::path::absolute(output).unwrap_or_else(|_| output.clone());
+    let absolute = |path: PathBuf| std::path::absolute(&path).unwrap_or(path);
+    let linker_script = linker_script.map(absolute);
+    let Some(output) = output.map(absolute) else {
+        let script = linker_script.unwrap_or_default();
+        return generate_linker_script(file, platform, &script, colour);
+    };
     let mut builder = Builder::new();
     builder.config(file).output(&output).cargo_directives(false);
+    if let Some(script) = &linker_script {
+        builder.linker_script(script);
+    }
     if let Some(platform) = platform {
         builder.platform(platform);
     }
     match builder.generate() {
         Ok(generated) => {
             println!(
-                "{}: generated `{}` for platform `{}`",
+                "{}: generated `{}` and `{}` for platform `{}`",
                 file.display(),
                 output.display(),
+                generated.linker_script.display(),
                 generated.platform
             );
             ExitCode::SUCCESS
         }
-        Err(BuildError::Invalid(errors)) => {
+        Err(error) => build_error(error, colour),
+    }
+}
+
+/// `generate FILE --linker-script OUT.x` without `--output`: the fragment only.
+fn generate_linker_script(
+    file: &PathBuf,
+    platform: Option<String>,
+    script: &PathBuf,
+    colour: Colour,
+) -> ExitCode {
+    let analysis = match load(file) {
+        Ok(analysis) => analysis,
+        Err(code) => return code,
+    };
+    let checked = match analysis.into_result() {
+        Ok(checked) => checked,
+        Err(errors) => return build_error(BuildError::Invalid(errors), colour),
+    };
+    let platform = platform
+        .or_else(|| {
+            std::env::var(flight_memory_gen::PLATFORM_ENV)
+                .ok()
+                .filter(|p| !p.is_empty())
+        })
+        .or_else(|| {
+            checked
+                .config()
+                .default_platform()
+                .map(|p| p.name.value.clone())
+        });
+    let Some(platform) = platform else {
+        eprintln!(
+            "error: {} has several platforms and none is selected: give --platform NAME",
+            file.display()
+        );
+        return ExitCode::from(USAGE_OR_IO);
+    };
+    let text = match flight_memory_gen::linker_script(&checked, &platform) {
+        Ok(text) => text,
+        Err(error) => return build_error(BuildError::Generate(error), colour),
+    };
+    if let Err(error) = std::fs::write(script, text) {
+        eprintln!("error: cannot write `{}`: {error}", script.display());
+        return ExitCode::from(USAGE_OR_IO);
+    }
+    println!(
+        "{}: generated `{}` for platform `{}`",
+        file.display(),
+        script.display(),
+        platform
+    );
+    ExitCode::SUCCESS
+}
+
+fn build_error(error: BuildError, colour: Colour) -> ExitCode {
+    match error {
+        BuildError::Invalid(errors) => {
             print_diagnostics(&errors, colour);
             ExitCode::from(CONFIG_ERRORS)
         }
-        Err(error) => {
+        error => {
             eprintln!("error: {error}");
             ExitCode::from(USAGE_OR_IO)
         }

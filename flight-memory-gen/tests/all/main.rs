@@ -7,6 +7,7 @@ mod cli;
 mod golden;
 mod good;
 mod layout;
+mod linker;
 mod never_panics;
 mod speed;
 
