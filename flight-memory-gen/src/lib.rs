@@ -67,6 +67,7 @@ pub mod metadata;
 pub mod model;
 pub mod naming;
 mod parse;
+mod placement;
 pub mod report;
 pub mod size;
 mod source;
