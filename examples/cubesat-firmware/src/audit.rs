@@ -26,6 +26,9 @@ pub fn run(report: &Report) -> Result<(), &'static str> {
     if pool.in_use() != 0 || stats.allocations != stats.frees {
         return Err("the telemetry pool still counts blocks in use");
     }
+    if pool.refused_frees() != 0 {
+        return Err("the telemetry pool refused a block given back: it was given back twice");
+    }
     drain(pool.capacity(), || pool.allocate().ok(), |b| b.as_ptr())
         .map_err(|_| "the telemetry pool does not have its blocks back")?;
 

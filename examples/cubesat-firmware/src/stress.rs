@@ -1,6 +1,6 @@
 //! The interrupt stress: the SysTick interrupt and the main loop take and return blocks of the telemetry pool,
 //! buffers of the downlink manager (memory.toml) and buffers of the uplink bins (`buffer_bins!`), the same
-//! allocators, for [`PREEMPTIONS`] interrupts. Each side holds up to [`HELD`] of each at a time, filled with an
+//! allocators, for [`PREEMPTIONS`] interrupts. Each side holds [`HELD`] of each between its steps, filled with an
 //! owner tag ([`crate::tag`]) that it checks before giving them back, so a block handed out twice at once is
 //! caught by a tag that changed under its holder.
 //!
@@ -31,10 +31,10 @@ pub const PREEMPTIONS: u32 = 5_000;
 const RELOAD: u32 = 2_000;
 /// Main-loop steps after which the stress gives up waiting for the interrupts (the audit then fails).
 const MAX_STEPS: u32 = 20_000_000;
-/// Blocks, downlink buffers and uplink buffers each side holds at most. Two sides hold at most 8 of each,
-/// which the allocators always have (16 pool blocks, 24 downlink buffers of up to 128 bytes, 8 uplink buffers
-/// of 64 bytes), so any failed request means that a block or buffer was lost.
-pub const HELD: usize = 4;
+/// Blocks, downlink buffers and uplink buffers each side holds between steps. During a step a side holds one
+/// more of each, so two sides hold at most 8, which the allocators always have (16 pool blocks, 24 downlink
+/// buffers of up to 128 bytes, 8 uplink buffers of 64 bytes): any failed request means that one was lost.
+pub const HELD: usize = 3;
 
 /// Interrupts so far; written by the interrupt only.
 static TICKS: AtomicU32 = AtomicU32::new(0);
@@ -94,7 +94,7 @@ impl Holder {
         }
     }
 
-    /// Checks every tag held, then in one slot returns a block and two buffers and takes new ones.
+    /// Checks every tag held, then in one slot takes a new block and two new buffers and returns the old ones.
     fn step(&mut self, owner: u32, main: bool) {
         self.check_all();
         let serial = self.counts.steps;
@@ -155,7 +155,9 @@ impl Holder {
     }
 }
 
-/// Returns what `slot` holds (after checking its tag) and takes a new one from `allocate`, tagged with `tag`.
+/// Takes a new block or buffer from `allocate`, tagged with `tag`, in place of what `slot` holds, which it gives
+/// back after checking its tag. Taking before giving back makes the allocator hand out blocks from deeper in
+/// its free list, not only the one just returned.
 fn turn<T: AsMut<[u8]>>(
     slot: &mut Tagged<T>,
     tag: u32,
@@ -163,18 +165,18 @@ fn turn<T: AsMut<[u8]>>(
     counts: &mut Counts,
     allocate: impl FnOnce() -> Option<T>,
 ) {
-    if let Some((mut old, old_tag)) = slot.take() {
+    let new = in_allocator(main, allocate).map(|mut new| {
+        tag::write(new.as_mut(), tag);
+        (new, tag)
+    });
+    if new.is_none() {
+        counts.failures += 1;
+    }
+    if let Some((mut old, old_tag)) = core::mem::replace(slot, new) {
         if !tag::holds(old.as_mut(), old_tag) {
             counts.tag_errors += 1;
         }
         in_allocator(main, || drop(old));
-    }
-    match in_allocator(main, allocate) {
-        Some(mut new) => {
-            tag::write(new.as_mut(), tag);
-            *slot = Some((new, tag));
-        }
-        None => counts.failures += 1,
     }
 }
 
