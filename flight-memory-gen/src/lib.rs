@@ -72,6 +72,8 @@ pub mod report;
 pub mod size;
 mod source;
 mod validate;
+#[cfg(feature = "verify")]
+pub mod verify;
 
 pub use builder::{BuildError, Builder, CONFIG_ENV, Generated, PLATFORM_ENV, build};
 pub use check::{Analysis, CheckError, Checked, ReadError, check_file, check_str};

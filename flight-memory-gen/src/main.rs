@@ -1,4 +1,5 @@
-//! `flight-memory-gen`: check a memory.toml file, report its layout, and generate its Rust code.
+//! `flight-memory-gen`: check a memory.toml file, report its layout, generate its Rust code and linker
+//! fragment, and verify a linked image against it.
 //!
 //! Exit status: 0 when the file is fine, 1 when it has errors (printed on stderr), 2 for usage errors
 //! (including an unknown or unselected platform) and files that cannot be read or written.
@@ -8,6 +9,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+mod cli_verify;
 use flight_memory_gen::layout::PlatformLayout;
 use flight_memory_gen::size::display_size;
 use flight_memory_gen::{Analysis, BuildError, Builder, report};
@@ -57,6 +60,22 @@ enum Command {
         #[arg(long, value_name = "OUT.x")]
         linker_script: Option<PathBuf>,
     },
+    /// Check a linked ELF image against the plan: each region's section exists, is NOLOAD, lies inside its
+    /// origin range and fits the region; each item's storage lies in its region's section. Exit 1 with one
+    /// line per violation.
+    Verify {
+        /// The linked image (ELF).
+        elf: PathBuf,
+        /// The memory.toml it was built from (default: the nearest memory.toml in a directory above ELF).
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// The platform it was built for (default: the plan's only or default platform).
+        #[arg(long, short)]
+        platform: Option<String>,
+        /// The crate root scanned for buffer_bins! (default: src/main.rs, else src/lib.rs, next to the plan).
+        #[arg(long)]
+        sources: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -98,6 +117,12 @@ fn main() -> ExitCode {
             output,
             linker_script,
         } => generate(&file, platform, output, linker_script, cli.color),
+        Command::Verify {
+            elf,
+            config,
+            platform,
+            sources,
+        } => cli_verify::run(&elf, config, platform, sources),
     }
 }
 

@@ -10,6 +10,8 @@ mod layout;
 mod linker;
 mod never_panics;
 mod speed;
+#[cfg(feature = "verify")]
+mod verify;
 
 use std::path::{Path, PathBuf};
 
