@@ -17,10 +17,13 @@
 //! [`check_str`] and [`check_file`] run the first four stages and return a [`Checked`] plan, which is what
 //! code generation and the `flight-memory-macros` crate read; [`Analysis`] keeps the layout even when the plan
 //! does not fit (for reports). The [`report`] module renders layouts as text, JSON or SVG, as the
-//! `flight-memory-gen` command-line tool does.
+//! `flight-memory-gen` command-line tool does. With the `verify` feature, the `verify` module checks a linked
+//! ELF image against the plan.
 //!
 //! Build scripts call [`build`] (or configure a [`Builder`]): it checks the plan, writes the code of the
-//! selected platform to `$OUT_DIR/flight_memory.rs` for `flight_memory::include_memory!()`, and fails the build
+//! selected platform to `$OUT_DIR/flight_memory.rs` for `flight_memory::include_memory!()` and its linker
+//! fragment to `$OUT_DIR/flight-memory.x` ([`linker_script`]; a firmware links it with
+//! `-C link-arg=-Tflight-memory.x` after `-Tlink.x`), and fails the build
 //! with one `cargo::error=memory.toml:LINE:COL: message` line per error when the plan does not fit:
 //!
 //! ```no_run
