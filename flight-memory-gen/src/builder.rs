@@ -80,6 +80,7 @@ pub struct Builder {
     platform: Option<String>,
     output: Option<PathBuf>,
     linker_script: Option<PathBuf>,
+    write_linker_script: bool,
     cargo_directives: bool,
     /// The crate root file scanned for `#[memory_pool]` and `buffer_bins!` (see [`Builder::sources`]).
     sources: Option<PathBuf>,
@@ -105,6 +106,7 @@ impl Builder {
             platform: None,
             output: None,
             linker_script: None,
+            write_linker_script: true,
             cargo_directives: true,
             sources: None,
         }
@@ -177,6 +179,18 @@ impl Builder {
     /// ```
     pub fn linker_script(&mut self, path: impl AsRef<Path>) -> &mut Self {
         self.linker_script = Some(path.as_ref().to_path_buf());
+        self
+    }
+
+    /// Whether [`generate`](Builder::generate) writes the linker fragment (default `true`). Tools that only want
+    /// the code (the command line's `generate -o` without `--linker-script`) turn it off.
+    ///
+    /// ```no_run
+    /// flight_memory_gen::Builder::new().write_linker_script(false).generate()?;
+    /// # Ok::<(), flight_memory_gen::BuildError>(())
+    /// ```
+    pub fn write_linker_script(&mut self, on: bool) -> &mut Self {
+        self.write_linker_script = on;
         self
     }
 
@@ -291,28 +305,32 @@ impl Builder {
         };
         write_if_changed(&output, &code)?;
         // The linker fragment goes in OUT_DIR (else next to the code), which the linker searches.
-        let base = match out_dir {
-            Some(dir) => PathBuf::from(dir),
-            None => output.parent().map_or_else(PathBuf::new, Path::to_path_buf),
+        let linker_script = if self.write_linker_script {
+            let base = match out_dir {
+                Some(dir) => PathBuf::from(dir),
+                None => output.parent().map_or_else(PathBuf::new, Path::to_path_buf),
+            };
+            let path = base.join(
+                self.linker_script
+                    .as_deref()
+                    .unwrap_or(Path::new(LINKER_SCRIPT_FILE)),
+            );
+            let script =
+                crate::linker::linker_script(&checked, &platform).map_err(BuildError::Generate)?;
+            write_if_changed(&path, &script)?;
+            Some(path)
+        } else {
+            None
         };
-        let linker_script = base.join(
-            self.linker_script
-                .as_deref()
-                .unwrap_or(Path::new(LINKER_SCRIPT_FILE)),
-        );
-        let script_dir = linker_script
-            .parent()
-            .map_or_else(PathBuf::new, Path::to_path_buf);
-        let script =
-            crate::linker::linker_script(&checked, &platform).map_err(BuildError::Generate)?;
-        write_if_changed(&linker_script, &script)?;
         let config = std::path::absolute(&self.config).unwrap_or_else(|_| self.config.clone());
         if self.cargo_directives {
-            let _ = writeln!(
-                directives,
-                "cargo::rustc-link-search=native={}",
-                script_dir.display()
-            );
+            if let Some(dir) = linker_script.as_deref().and_then(Path::parent) {
+                let _ = writeln!(
+                    directives,
+                    "cargo::rustc-link-search=native={}",
+                    dir.display()
+                );
+            }
             let _ = writeln!(
                 directives,
                 "cargo::rustc-env={CONFIG_ENV}={}",
@@ -354,8 +372,9 @@ enum Selection {
 pub struct Generated {
     /// The file written (or left as it was, if it already held the same code).
     pub output: PathBuf,
-    /// The linker fragment written, `$OUT_DIR/flight-memory.x` (next to `output` outside a build script).
-    pub linker_script: PathBuf,
+    /// The linker fragment written, `$OUT_DIR/flight-memory.x` (next to `output` outside a build script), unless
+    /// [`Builder::write_linker_script`] turned it off.
+    pub linker_script: Option<PathBuf>,
     /// The platform the code is for.
     pub platform: String,
     /// The memory plan, as an absolute path.
@@ -609,9 +628,9 @@ mod tests {
             dir = dir.display()
         );
         assert_eq!(String::from_utf8(directives).unwrap(), expected);
-        assert_eq!(generated.linker_script, dir.join("flight-memory.x"));
+        assert_eq!(generated.linker_script, Some(dir.join("flight-memory.x")));
         assert!(
-            std::fs::read_to_string(&generated.linker_script)
+            std::fs::read_to_string(dir.join("flight-memory.x"))
                 .unwrap()
                 .contains("platform `sim`")
         );

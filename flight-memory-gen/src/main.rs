@@ -56,7 +56,7 @@ enum Command {
         /// Where to write the code.
         #[arg(long, short, required_unless_present = "linker_script")]
         output: Option<PathBuf>,
-        /// Where to write the linker fragment (`flight-memory.x`; with --output, default: next to the code).
+        /// Where to write the linker fragment (`flight-memory.x`), with or without --output.
         #[arg(long, value_name = "OUT.x")]
         linker_script: Option<PathBuf>,
     },
@@ -250,19 +250,23 @@ fn generate(
     };
     let mut builder = Builder::new();
     builder.config(file).output(&output).cargo_directives(false);
-    if let Some(script) = &linker_script {
-        builder.linker_script(script);
-    }
+    match &linker_script {
+        Some(script) => builder.linker_script(script),
+        None => builder.write_linker_script(false),
+    };
     if let Some(platform) = platform {
         builder.platform(platform);
     }
     match builder.generate() {
         Ok(generated) => {
+            let script = generated
+                .linker_script
+                .map(|s| format!(" and `{}`", s.display()))
+                .unwrap_or_default();
             println!(
-                "{}: generated `{}` and `{}` for platform `{}`",
+                "{}: generated `{}`{script} for platform `{}`",
                 file.display(),
                 output.display(),
-                generated.linker_script.display(),
                 generated.platform
             );
             ExitCode::SUCCESS
