@@ -83,7 +83,7 @@ build() { # target [extra environment]
     local target=$1
     shift
     (cd "$firmware" && env "$@" RUSTC="$rustc_bin" RUSTC_BOOTSTRAP=1 \
-        cargo build --release --locked --target "$target" -Zbuild-std=core,alloc)
+        cargo build --release --target "$target" -Zbuild-std=core,alloc)
 }
 
 run() { # machine elf
@@ -98,6 +98,7 @@ start=$SECONDS
 step "tools"
 ensure_rust
 ensure_qemu
+cargo fmt --manifest-path "$firmware/Cargo.toml" -- --check
 (cd "$root" && cargo build -q -p flight-memory-gen --bin flight-memory-gen)
 gen=$root/target/debug/flight-memory-gen
 
