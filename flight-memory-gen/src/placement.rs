@@ -227,3 +227,47 @@ impl Found {
         self.diagnostics
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::check_str;
+
+    fn errors(regions: &str) -> Vec<String> {
+        let text = format!("[platform]\nname = \"b\"\nbudget = \"1 GiB\"\n{regions}");
+        match check_str("memory.toml", &text) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors
+                .diagnostics()
+                .iter()
+                .map(|d| d.message().to_string())
+                .collect(),
+        }
+    }
+
+    fn region(name: &str, size: &str, origin: &str) -> String {
+        format!("[regions.{name}]\nsize = {size}\nsection = \".{name}\"\norigin = {origin}\n")
+    }
+
+    #[test]
+    fn adjacent_regions_and_the_top_of_memory_are_fine() {
+        let plan = region("a", "0x100", "0x1000") + &region("b", "0x100", "0x1100");
+        assert_eq!(errors(&plan), Vec::<String>::new());
+        let top = region("top", "0x1000", "\"0xFFFF_FFFF_FFFF_F000\"");
+        assert_eq!(errors(&top), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_region_inside_another_overlaps_once_and_three_overlaps_are_three_errors() {
+        let plan = region("outer", "0x1000", "0x1000") + &region("inner", "0x10", "0x1800");
+        assert_eq!(
+            errors(&plan),
+            [
+                "regions `outer` (0x1000..0x2000) and `inner` (0x1800..0x1810) overlap on platform `b`"
+            ]
+        );
+        let plan = region("a", "0x100", "0x0")
+            + &region("b", "0x100", "0x80")
+            + &region("c", "0x100", "0xc0");
+        assert_eq!(errors(&plan).len(), 3, "{:?}", errors(&plan));
+    }
+}
