@@ -1,11 +1,13 @@
 //! Checks of where regions are (`origin`, `memory`), per platform: a placement needs a section, one table
-//! gives one of the two keys, a region fits the address space, and no two regions with an `origin` overlap.
+//! gives one of the two keys, a region fits the address space, no two regions with an `origin` overlap, and
+//! the memory a region with an `origin` declares is not one another region expects from memory.x.
 //!
 //! The address space is 64-bit: the generator does not know the target's pointer width, and a linker for a
 //! 32-bit target refuses an address above 4 GiB itself. Each problem is reported once, naming every platform
 //! it occurs on.
 
 use crate::diagnostic::{Diagnostic, Stage};
+use crate::linker::linker_memory_name;
 use crate::model::{Config, Placement, Platform, Region, Spanned};
 use crate::naming::list_names;
 use crate::source::Span;
@@ -59,6 +61,19 @@ pub(crate) fn check(config: &Config) -> Vec<Diagnostic> {
                 } else {
                     origins.push((region, placement.span, size.span, start, end));
                 }
+            }
+        }
+        for (region, span, ..) in &origins {
+            let memory = linker_memory_name(&region.name.value);
+            let claimed = config.regions.iter().find_map(|other| {
+                let placement = other.placement_on(platform)?;
+                match &placement.value {
+                    Placement::Memory(m) if *m == memory => Some((other, placement.span)),
+                    _ => None,
+                }
+            });
+            if let Some((other, other_span)) = claimed {
+                found.clash(platform, (region, *span), (other, other_span), &memory);
             }
         }
         origins.sort_by_key(|o| o.3);
@@ -197,6 +212,32 @@ impl Found {
             labels: vec![
                 (b.1, format!("`{bn}` starts inside `{an}`")),
                 (a.1, format!("`{an}` starts here")),
+            ],
+            platforms: Vec::new(),
+        });
+    }
+
+    fn clash(
+        &mut self,
+        platform: &Platform,
+        (region, span): (&Region, Span),
+        (other, other_span): (&Region, Span),
+        memory: &str,
+    ) {
+        let (name, other) = (&region.name.value, &other.name.value);
+        self.add(vec![span, other_span], platform, || Pending {
+            key: Vec::new(),
+            message: format!(
+                "region `{name}` declares linker memory `{memory}` (its `origin`), which region `{other}` says the \
+                 board's memory.x declares"
+            ),
+            help: format!(
+                "a memory can be declared once: rename region `{name}` (its memory is its name in upper case), or \
+                 give `{other}` the memory memory.x really declares"
+            ),
+            labels: vec![
+                (span, format!("declares memory `{memory}`")),
+                (other_span, format!("`{memory}` expected from memory.x")),
             ],
             platforms: Vec::new(),
         });
