@@ -26,7 +26,7 @@ use crate::memory;
 use crate::tag;
 
 /// SysTick interrupts the stress runs for.
-pub const PREEMPTIONS: u32 = 5_000;
+pub const PREEMPTIONS: u32 = 10_000;
 /// Core clock cycles between two SysTick interrupts.
 const RELOAD: u32 = 2_000;
 /// Main-loop steps after which the stress gives up waiting for the interrupts (the audit then fails).
