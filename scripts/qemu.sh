@@ -82,7 +82,7 @@ ensure_qemu() {
 build() { # target [extra environment]
     local target=$1
     shift
-    (cd "$firmware" && env "$@" RUSTC="$rustc_bin" RUSTC_BOOTSTRAP=1 \
+    (cd "$firmware" && env "$@" RUSTC="$rustc_bin" RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$firmware/target" \
         cargo build --release --target "$target" -Zbuild-std=core,alloc)
 }
 
@@ -100,7 +100,7 @@ ensure_rust
 ensure_qemu
 cargo fmt --manifest-path "$firmware/Cargo.toml" -- --check
 (cd "$root" && cargo build -q -p flight-memory-gen --bin flight-memory-gen)
-gen=$root/target/debug/flight-memory-gen
+gen() { (cd "$root" && cargo run -q -p flight-memory-gen --bin flight-memory-gen -- "$@"); }
 
 mkdir -p "$images"
 for board in "${boards[@]}"; do
@@ -113,14 +113,14 @@ for board in "${boards[@]}"; do
     run "$machine" "$images/$platform.elf"
 
     step "verify $platform.elf against memory.toml, platform $platform"
-    "$gen" verify "$images/$platform.elf" --config "$firmware/memory.toml" --platform "$platform"
+    gen verify "$images/$platform.elf" --config "$firmware/memory.toml" --platform "$platform"
 done
 
 step "an image linked without flight-memory.x must fail verify"
 build thumbv7em-none-eabihf FIRMWARE_WITHOUT_FRAGMENT=1
 cp "$firmware/target/thumbv7em-none-eabihf/release/cubesat-firmware" "$images/an386-without-fragment.elf"
 status=0
-"$gen" verify "$images/an386-without-fragment.elf" --config "$firmware/memory.toml" --platform an386 || status=$?
+gen verify "$images/an386-without-fragment.elf" --config "$firmware/memory.toml" --platform an386 || status=$?
 [ "$status" = 1 ] || die "verify of the image linked without the fragment exited with $status, expected 1"
 echo "verify refused it (exit 1), as it must"
 
