@@ -79,11 +79,11 @@ ensure_qemu() {
     "$qemu" --version | head -n 1
 }
 
-build() { # target [extra environment]
+build() { # target [cargo arguments]
     local target=$1
     shift
-    (cd "$firmware" && env "$@" RUSTC="$rustc_bin" RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$firmware/target" \
-        cargo build --release --target "$target" -Zbuild-std=core,alloc)
+    (cd "$firmware" && RUSTC="$rustc_bin" RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$firmware/target" \
+        cargo build --release --target "$target" -Zbuild-std=core,alloc "$@")
 }
 
 run() { # machine elf
@@ -117,7 +117,7 @@ for board in "${boards[@]}"; do
 done
 
 step "an image linked without flight-memory.x must fail verify"
-build thumbv7em-none-eabihf FIRMWARE_WITHOUT_FRAGMENT=1
+build thumbv7em-none-eabihf --features without-fragment
 cp "$firmware/target/thumbv7em-none-eabihf/release/cubesat-firmware" "$images/an386-without-fragment.elf"
 status=0
 gen verify "$images/an386-without-fragment.elf" --config "$firmware/memory.toml" --platform an386 || status=$?

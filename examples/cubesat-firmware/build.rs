@@ -36,14 +36,13 @@ fn main() {
         std::process::exit(1);
     }
 
-    // `scripts/qemu.sh` links one image as if `-Tflight-memory.x` had been left out of .cargo/config.toml, to
-    // show that `flight-memory-gen verify` refuses it: the fragment is then empty. Only this crate relinks.
-    println!("cargo::rerun-if-env-changed=FIRMWARE_WITHOUT_FRAGMENT");
-    if std::env::var_os("FIRMWARE_WITHOUT_FRAGMENT").is_some() {
+    // Feature `without-fragment`: `scripts/qemu.sh` links one image as if `-Tflight-memory.x` had been left out
+    // of .cargo/config.toml, to show that `flight-memory-gen verify` refuses it. The fragment is then empty.
+    if std::env::var_os("CARGO_FEATURE_WITHOUT_FRAGMENT").is_some() {
         let fragment = out.join("flight-memory.x");
         if let Err(error) = std::fs::write(
             &fragment,
-            "/* left out on purpose: FIRMWARE_WITHOUT_FRAGMENT */\n",
+            "/* left out on purpose: feature without-fragment */\n",
         ) {
             println!("cargo::error=cannot write {}: {error}", fragment.display());
             std::process::exit(1);
