@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Cortex-M firmware of examples/cubesat-firmware for both targets, runs both images under QEMU,
 # verifies both against memory.toml with `flight-memory-gen verify`, shows that an image linked without the
-# linker fragment fails that check, and prints the images' sizes.
+# linker fragment fails that check and that an image that loses a block fails its run, and prints the images'
+# sizes.
 #
 #   thumbv7em-none-eabihf  ->  QEMU mps2-an386 (Cortex-M4F; lock-free free lists, compare-and-swap)
 #   thumbv6m-none-eabi     ->  QEMU microbit   (Cortex-M0; no compare-and-swap: the critical-section form)
@@ -86,11 +87,12 @@ build() { # target [cargo arguments]
         cargo build --release --target "$target" -Zbuild-std=core,alloc "$@")
 }
 
-run() { # machine elf
+run() { # machine elf [expected status]
     local status=0
     timeout "$timeout_s" "$qemu" -machine "$1" -nographic -monitor none -serial none \
         -semihosting-config enable=on,target=native -kernel "$2" </dev/null || status=$?
-    [ "$status" = 0 ] || die "$2 on $1 ended with status $status (124: timed out after ${timeout_s}s)"
+    [ "$status" = "${3:-0}" ] ||
+        die "$2 on $1 ended with status $status, expected ${3:-0} (124: timed out after ${timeout_s}s)"
 }
 
 start=$SECONDS
@@ -123,6 +125,12 @@ status=0
 gen verify "$images/an386-without-fragment.elf" --config "$firmware/memory.toml" --platform an386 || status=$?
 [ "$status" = 1 ] || die "verify of the image linked without the fragment exited with $status, expected 1"
 echo "verify refused it (exit 1), as it must"
+
+step "an image that loses a pool block in the stress must fail its run"
+build thumbv7em-none-eabihf --features fault-leak
+cp "$firmware/target/thumbv7em-none-eabihf/release/cubesat-firmware" "$images/an386-fault-leak.elf"
+run mps2-an386 "$images/an386-fault-leak.elf" 1
+echo "the run failed (exit 1), as it must"
 
 step "sizes"
 if command -v size >/dev/null; then size_tool=size; else size_tool=llvm-size; fi

@@ -36,6 +36,14 @@ const MAX_STEPS: u32 = 20_000_000;
 /// buffers of up to 128 bytes, 8 uplink buffers of 64 bytes): any failed request means that one was lost.
 pub const HELD: usize = 3;
 
+/// Feature `fault-leak`: the interrupt step at which it forgets one of its blocks, once, instead of giving it
+/// back; the audit must then fail.
+const LEAK_AT: Option<u32> = if cfg!(feature = "fault-leak") {
+    Some(PREEMPTIONS / 2)
+} else {
+    None
+};
+
 /// Interrupts so far; written by the interrupt only.
 static TICKS: AtomicU32 = AtomicU32::new(0);
 /// Interrupts that arrived while the main loop was inside an allocator call; written by the interrupt only.
@@ -100,6 +108,9 @@ impl Holder {
         let serial = self.counts.steps;
         self.counts.steps = serial.wrapping_add(1);
         let slot = serial as usize % HELD;
+        if !main && LEAK_AT == Some(serial) {
+            core::mem::forget(self.blocks[slot].take());
+        }
         let tag = tag::of(owner, serial);
         let downlink_size = 1 + (serial as usize * 37) % 128;
         let uplink_size = 1 + (serial as usize * 13) % 64;
