@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::check::{Analysis, ReadError};
 use crate::codegen::{GenerateError, OUTPUT_FILE, generate_with};
 use crate::diagnostic::Diagnostics;
+use crate::linker::LINKER_SCRIPT_FILE;
 use crate::naming::{did_you_mean, list_names};
 use crate::scan::{ScanError, scan_crate};
 
@@ -28,7 +29,13 @@ pub const PLATFORM_ENV: &str = "FLIGHT_MEMORY_PLATFORM";
 /// memory.toml, so that the crate's `flight-memory-macros` read the same plan.
 pub const CONFIG_ENV: &str = "FLIGHT_MEMORY_CONFIG";
 
-/// Generates `$OUT_DIR/flight_memory.rs` from the memory plan at `config`, from a build script.
+/// Generates `$OUT_DIR/flight_memory.rs` and the linker fragment `$OUT_DIR/flight-memory.x` from the memory
+/// plan at `config`, from a build script.
+///
+/// It adds `OUT_DIR` to the linker's search path (`cargo::rustc-link-search=native=`) but does not pass the
+/// fragment to the linker: a firmware names it after cortex-m-rt's script, `-C link-arg=-Tlink.x -C
+/// link-arg=-Tflight-memory.x` (in `.cargo/config.toml`), and only there, since a fragment given twice fails to
+/// link. A host build simply does not name it.
 ///
 /// This is `Builder::new().config(config).generate()`, and on error it prints one `cargo::error=` line per
 /// problem (`memory.toml:LINE:COL: message`) and every diagnostic with its snippet on stderr, then exits with
@@ -72,6 +79,8 @@ pub struct Builder {
     config: PathBuf,
     platform: Option<String>,
     output: Option<PathBuf>,
+    linker_script: Option<PathBuf>,
+    write_linker_script: bool,
     cargo_directives: bool,
     /// The crate root file scanned for `#[memory_pool]` and `buffer_bins!` (see [`Builder::sources`]).
     sources: Option<PathBuf>,
@@ -96,6 +105,8 @@ impl Builder {
             config: PathBuf::from("memory.toml"),
             platform: None,
             output: None,
+            linker_script: None,
+            write_linker_script: true,
             cargo_directives: true,
             sources: None,
         }
@@ -158,9 +169,37 @@ impl Builder {
         self
     }
 
+    /// Where to write the linker fragment (default [`LINKER_SCRIPT_FILE`], `flight-memory.x`). A relative path is
+    /// relative to `OUT_DIR` (outside a build script, to the directory of [`output`](Builder::output)). The
+    /// build script adds the fragment's directory to the linker's search path; the firmware names the file with
+    /// `-C link-arg=-T<file name>`.
+    ///
+    /// ```no_run
+    /// flight_memory_gen::Builder::new().linker_script("board-regions.x").generate()?;
+    /// // and in .cargo/config.toml: rustflags = ["-C", "link-arg=-Tlink.x", "-C", "link-arg=-Tboard-regions.x"]
+    /// # Ok::<(), flight_memory_gen::BuildError>(())
+    /// ```
+    pub fn linker_script(&mut self, path: impl AsRef<Path>) -> &mut Self {
+        self.linker_script = Some(path.as_ref().to_path_buf());
+        self
+    }
+
+    /// Whether [`generate`](Builder::generate) writes the linker fragment (default `true`). Tools that only want
+    /// the code (the command line's `generate -o` without `--linker-script`) turn it off.
+    ///
+    /// ```no_run
+    /// flight_memory_gen::Builder::new().write_linker_script(false).generate()?;
+    /// # Ok::<(), flight_memory_gen::BuildError>(())
+    /// ```
+    pub fn write_linker_script(&mut self, on: bool) -> &mut Self {
+        self.write_linker_script = on;
+        self
+    }
+
     /// Whether [`generate`](Builder::generate) prints cargo directives on stdout (default `true`, for build
-    /// scripts): `cargo::rerun-if-changed` for the plan, `cargo::rerun-if-env-changed` for [`PLATFORM_ENV`], and
-    /// `cargo::rustc-env` for [`CONFIG_ENV`] and [`PLATFORM_ENV`]. Tools that are not build scripts turn it off.
+    /// scripts): `cargo::rerun-if-changed` for the plan, `cargo::rerun-if-env-changed` for [`PLATFORM_ENV`],
+    /// `cargo::rustc-link-search` for the linker fragment's directory, and `cargo::rustc-env` for [`CONFIG_ENV`]
+    /// and [`PLATFORM_ENV`]. Tools that are not build scripts turn it off.
     ///
     /// ```
     /// # let dir = std::env::temp_dir().join(format!("flight-memory-gen-doc-{}", std::process::id()));
@@ -182,8 +221,9 @@ impl Builder {
         self
     }
 
-    /// Checks the plan (every platform), selects the platform and writes its code (only if it changed, so an
-    /// unchanged plan does not make the crate compile again).
+    /// Checks the plan (every platform), selects the platform and writes its code and its linker fragment
+    /// ([`LINKER_SCRIPT_FILE`](crate::LINKER_SCRIPT_FILE), in `OUT_DIR`; see [`linker_script`](crate::linker_script)),
+    /// each only if it changed, so an unchanged plan does not make the crate compile or link again.
     ///
     /// # Errors
     ///
@@ -258,36 +298,59 @@ impl Builder {
             None => Vec::new(),
         };
         let code = generate_with(&checked, &platform, &external).map_err(BuildError::Generate)?;
-        if self.output.as_deref() == Some(Path::new(STDOUT)) {
-            directives
-                .write_all(code.as_bytes())
-                .map_err(|error| BuildError::Write {
-                    path: PathBuf::from(STDOUT),
-                    error,
-                })?;
-            let config = std::path::absolute(&self.config).unwrap_or_else(|_| self.config.clone());
-            return Ok(Generated {
-                output: PathBuf::from(STDOUT),
-                platform,
-                config,
-            });
-        }
         let output = match &self.output {
-            Some(path) if path.is_absolute() => path.clone(),
+            Some(path) if path == Path::new(STDOUT) => {
+                directives
+                    .write_all(code.as_bytes())
+                    .map_err(|error| BuildError::Write {
+                        path: PathBuf::from(STDOUT),
+                        error,
+                    })?;
+                PathBuf::from(STDOUT)
+            }
+            Some(path) if path.is_absolute() => {
+                write_if_changed(path, &code)?;
+                path.clone()
+            }
             relative => {
-                let out_dir = out_dir.ok_or(BuildError::NoOutDir)?;
-                PathBuf::from(out_dir).join(relative.as_deref().unwrap_or(Path::new(OUTPUT_FILE)))
+                let out_dir = out_dir.clone().ok_or(BuildError::NoOutDir)?;
+                let path = PathBuf::from(out_dir)
+                    .join(relative.as_deref().unwrap_or(Path::new(OUTPUT_FILE)));
+                write_if_changed(&path, &code)?;
+                path
             }
         };
-        let unchanged = std::fs::read(&output).is_ok_and(|old| old == code.as_bytes());
-        if !unchanged {
-            std::fs::write(&output, &code).map_err(|error| BuildError::Write {
-                path: output.clone(),
-                error,
-            })?;
-        }
+        // The linker fragment goes in OUT_DIR (else next to the code), which the linker searches. Code written to
+        // standard output outside a build has no place for it unless a path was given.
+        let to_stdout_only = output == Path::new(STDOUT) && out_dir.is_none();
+        let linker_script = if self.write_linker_script
+            && !(to_stdout_only && self.linker_script.is_none())
+        {
+            let base = match out_dir {
+                Some(dir) => PathBuf::from(dir),
+                None => output.parent().map_or_else(PathBuf::new, Path::to_path_buf),
+            };
+            let path = base.join(
+                self.linker_script
+                    .as_deref()
+                    .unwrap_or(Path::new(LINKER_SCRIPT_FILE)),
+            );
+            let script =
+                crate::linker::linker_script(&checked, &platform).map_err(BuildError::Generate)?;
+            write_if_changed(&path, &script)?;
+            Some(path)
+        } else {
+            None
+        };
         let config = std::path::absolute(&self.config).unwrap_or_else(|_| self.config.clone());
         if self.cargo_directives {
+            if let Some(dir) = linker_script.as_deref().and_then(Path::parent) {
+                let _ = writeln!(
+                    directives,
+                    "cargo::rustc-link-search=native={}",
+                    dir.display()
+                );
+            }
             let _ = writeln!(
                 directives,
                 "cargo::rustc-env={CONFIG_ENV}={}",
@@ -297,6 +360,7 @@ impl Builder {
         }
         Ok(Generated {
             output,
+            linker_script,
             platform,
             config,
         })
@@ -305,6 +369,17 @@ impl Builder {
 
 /// The output path that means standard output.
 const STDOUT: &str = "-";
+
+/// Writes `text` to `path` unless it already holds it (so that an unchanged plan does not relink or recompile).
+fn write_if_changed(path: &Path, text: &str) -> Result<(), BuildError> {
+    if std::fs::read(path).is_ok_and(|old| old == text.as_bytes()) {
+        return Ok(());
+    }
+    std::fs::write(path, text).map_err(|error| BuildError::Write {
+        path: path.to_path_buf(),
+        error,
+    })
+}
 
 /// Where the platform name came from.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -320,6 +395,9 @@ enum Selection {
 pub struct Generated {
     /// The file written (or left as it was, if it already held the same code).
     pub output: PathBuf,
+    /// The linker fragment written, `$OUT_DIR/flight-memory.x` (next to `output` outside a build script), unless
+    /// [`Builder::write_linker_script`] turned it off.
+    pub linker_script: Option<PathBuf>,
     /// The platform the code is for.
     pub platform: String,
     /// The memory plan, as an absolute path.
@@ -483,170 +561,4 @@ impl std::error::Error for BuildError {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn temp_dir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "flight-memory-gen-builder-{name}-{}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
-    }
-
-    const TWO_PLATFORMS: &str = "[platforms.flight]\nbudget = 1024\n[platforms.sim]\nbudget = 4096\n\
-                                 regions = { ram = 4096 }\n[regions.ram]\nsize = 1024\n";
-
-    #[test]
-    fn selects_the_platform_from_the_builder_then_the_environment() {
-        let dir = temp_dir("select");
-        let config = dir.join("memory.toml");
-        std::fs::write(&config, TWO_PLATFORMS).unwrap();
-        let mut builder = Builder::new();
-        builder.config(&config).cargo_directives(false);
-        let out = Some(dir.clone().into_os_string());
-
-        let error = builder
-            .generate_with_env(None, out.clone(), &mut io::sink())
-            .unwrap_err();
-        assert!(matches!(error, BuildError::NoPlatformSelected { .. }));
-        assert!(
-            error
-                .to_string()
-                .contains("set FLIGHT_MEMORY_PLATFORM=NAME"),
-            "{error}"
-        );
-
-        let sim = builder
-            .generate_with_env(Some("sim".into()), out.clone(), &mut io::sink())
-            .unwrap();
-        assert_eq!(sim.platform, "sim");
-        assert_eq!(sim.output, dir.join(OUTPUT_FILE));
-        assert!(
-            std::fs::read_to_string(&sim.output)
-                .unwrap()
-                .contains("\"sim\"")
-        );
-
-        let error = builder
-            .generate_with_env(Some("flihgt".into()), out.clone(), &mut io::sink())
-            .unwrap_err();
-        assert_eq!(
-            error.to_string(),
-            format!(
-                "FLIGHT_MEMORY_PLATFORM=flihgt selects platform `flihgt`, which {} does not have; its platforms \
-                 are `flight` and `sim` (did you mean `flight`?)",
-                config.display()
-            )
-        );
-
-        builder.platform("flight");
-        let flight = builder
-            .generate_with_env(Some("sim".into()), out, &mut io::sink())
-            .unwrap();
-        assert_eq!(flight.platform, "flight");
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn prints_the_cargo_directives() {
-        let dir = temp_dir("directives");
-        let config = dir.join("memory.toml");
-        std::fs::write(&config, TWO_PLATFORMS).unwrap();
-        let mut directives = Vec::new();
-        let generated = Builder::new()
-            .config(&config)
-            .generate_with_env(
-                Some("sim".into()),
-                Some(dir.clone().into_os_string()),
-                &mut directives,
-            )
-            .unwrap();
-        let expected = format!(
-            "cargo::rerun-if-changed={config}\n\
-             cargo::rerun-if-env-changed=FLIGHT_MEMORY_PLATFORM\n\
-             cargo::rustc-env=FLIGHT_MEMORY_CONFIG={config}\n\
-             cargo::rustc-env=FLIGHT_MEMORY_PLATFORM=sim\n",
-            config = config.display()
-        );
-        assert_eq!(String::from_utf8(directives).unwrap(), expected);
-        assert_eq!(generated.config, config);
-
-        // A failed build still asks to run again when the plan changes.
-        std::fs::write(&config, "[platform]\n").unwrap();
-        let mut directives = Vec::new();
-        assert!(
-            Builder::new()
-                .config(&config)
-                .generate_with_env(None, None, &mut directives)
-                .is_err()
-        );
-        assert_eq!(
-            String::from_utf8(directives).unwrap().lines().count(),
-            2,
-            "the rerun directives only"
-        );
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn leaves_an_unchanged_output_alone() {
-        let dir = temp_dir("unchanged");
-        let config = dir.join("memory.toml");
-        std::fs::write(&config, TWO_PLATFORMS).unwrap();
-        let out = Some(dir.clone().into_os_string());
-        let mut builder = Builder::new();
-        builder
-            .config(&config)
-            .platform("flight")
-            .cargo_directives(false);
-        let first = builder
-            .generate_with_env(None, out.clone(), &mut io::sink())
-            .unwrap();
-        let written = std::fs::metadata(&first.output)
-            .unwrap()
-            .modified()
-            .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        builder
-            .generate_with_env(None, out, &mut io::sink())
-            .unwrap();
-        let again = std::fs::metadata(&first.output)
-            .unwrap()
-            .modified()
-            .unwrap();
-        assert_eq!(written, again);
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn needs_an_out_dir_for_a_relative_output() {
-        let dir = temp_dir("out-dir");
-        let config = dir.join("memory.toml");
-        std::fs::write(&config, TWO_PLATFORMS).unwrap();
-        let error = Builder::new()
-            .config(&config)
-            .platform("sim")
-            .cargo_directives(false)
-            .generate_with_env(None, None, &mut io::sink())
-            .unwrap_err();
-        assert!(matches!(error, BuildError::NoOutDir));
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn an_unreadable_plan_is_one_error_line() {
-        let error = Builder::new()
-            .config("/nonexistent/memory.toml")
-            .cargo_directives(false)
-            .generate()
-            .unwrap_err();
-        let lines = error.cargo_errors();
-        assert_eq!(lines.len(), 1);
-        assert!(
-            lines[0].starts_with("cannot read `/nonexistent/memory.toml`"),
-            "{lines:?}"
-        );
-    }
-}
+mod tests;

@@ -42,6 +42,7 @@ impl Analysis {
         let mut layouts = Vec::new();
         if parsed.syntax_ok {
             diagnostics.extend(validate(&parsed));
+            diagnostics.extend(crate::placement::check(&parsed.config));
             for platform in &parsed.config.platforms {
                 let (layout, overflows) = lay_out(&parsed.config, platform);
                 diagnostics.extend(overflows);

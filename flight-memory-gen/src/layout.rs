@@ -18,7 +18,7 @@ use crate::metadata::{
     BUFFER_MANAGER_STATE_BYTES, DEFAULT_ALIGN, LINEAR_STATE_BYTES, STACK_STATE_BYTES, bin_metadata,
     pool_metadata,
 };
-use crate::model::{Block, Config, Item, ItemKind, Platform, Spanned, Strategy};
+use crate::model::{Block, Config, Item, ItemKind, Placement, Platform, Spanned, Strategy};
 use crate::source::Span;
 
 /// A size the generator knows exactly, plus terms only the compiler can evaluate.
@@ -138,6 +138,8 @@ pub struct RegionLayout {
     pub size: Option<Spanned<u64>>,
     /// Its link section on this platform.
     pub section: Option<String>,
+    /// Where its section goes on this platform (`origin` or `memory`), if anywhere.
+    pub placement: Option<Placement>,
     /// The minimum alignment of its items (its `align`, or 1).
     pub align: u64,
     /// The items placed in it: known sizes in file order, then sizes only the compiler knows.
@@ -243,15 +245,14 @@ pub(crate) fn lay_out(config: &Config, platform: &Platform) -> (PlatformLayout, 
         let size = over
             .and_then(|o| o.size.clone())
             .or_else(|| region.size.clone());
-        let section = match over.and_then(|o| o.section.as_ref()) {
-            Some(s) => s.value.clone(),
-            None => region.section.as_ref().map(|s| s.value.clone()),
-        };
+        let section = region.section_on(platform).map(|s| s.value);
+        let placement = region.placement_on(platform).map(|p| p.value);
         let align = region.align.as_ref().map_or(1, |a| valid_align(a.value));
         let mut layout = RegionLayout {
             name: region.name.clone(),
             size,
             section,
+            placement,
             align,
             items: Vec::new(),
             used: SizeExpr::default(),

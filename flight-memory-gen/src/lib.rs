@@ -17,10 +17,13 @@
 //! [`check_str`] and [`check_file`] run the first four stages and return a [`Checked`] plan, which is what
 //! code generation and the `flight-memory-macros` crate read; [`Analysis`] keeps the layout even when the plan
 //! does not fit (for reports). The [`report`] module renders layouts as text, JSON or SVG, as the
-//! `flight-memory-gen` command-line tool does.
+//! `flight-memory-gen` command-line tool does. With the `verify` feature, the `verify` module checks a linked
+//! ELF image against the plan.
 //!
 //! Build scripts call [`build`] (or configure a [`Builder`]): it checks the plan, writes the code of the
-//! selected platform to `$OUT_DIR/flight_memory.rs` for `flight_memory::include_memory!()`, and fails the build
+//! selected platform to `$OUT_DIR/flight_memory.rs` for `flight_memory::include_memory!()` and its linker
+//! fragment to `$OUT_DIR/flight-memory.x` ([`linker_script`]; a firmware links it with
+//! `-C link-arg=-Tflight-memory.x` after `-Tlink.x`), and fails the build
 //! with one `cargo::error=memory.toml:LINE:COL: message` line per error when the plan does not fit:
 //!
 //! ```no_run
@@ -62,14 +65,18 @@ mod check;
 mod codegen;
 mod diagnostic;
 pub mod layout;
+mod linker;
 pub mod metadata;
 pub mod model;
 pub mod naming;
 mod parse;
+mod placement;
 pub mod report;
 pub mod size;
 mod source;
 mod validate;
+#[cfg(feature = "verify")]
+pub mod verify;
 
 pub use builder::{BuildError, Builder, CONFIG_ENV, Generated, PLATFORM_ENV, build};
 pub use check::{Analysis, CheckError, Checked, ReadError, check_file, check_str};
@@ -82,6 +89,7 @@ pub use codegen::{
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 pub use diagnostic::{Diagnostic, Diagnostics, Label, Stage};
+pub use linker::{LINKER_SCRIPT_FILE, linker_memory_name, linker_script, region_symbols};
 pub use source::{Location, SourceFile, Span};
 
 mod scan;

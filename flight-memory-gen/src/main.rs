@@ -1,4 +1,5 @@
-//! `flight-memory-gen`: check a memory.toml file, report its layout, and generate its Rust code.
+//! `flight-memory-gen`: check a memory.toml file, report its layout, generate its Rust code and linker
+//! fragment, and verify a linked image against it.
 //!
 //! Exit status: 0 when the file is fine, 1 when it has errors (printed on stderr), 2 for usage errors
 //! (including an unknown or unselected platform) and files that cannot be read or written.
@@ -8,6 +9,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+mod cli_verify;
 use flight_memory_gen::layout::PlatformLayout;
 use flight_memory_gen::size::display_size;
 use flight_memory_gen::{Analysis, BuildError, Builder, report};
@@ -41,8 +44,8 @@ enum Command {
         #[arg(long, short, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
-    /// Generate the Rust code of FILE for one platform, as a build script does (the file
-    /// `flight_memory::include_memory!()` includes).
+    /// Generate the Rust code of FILE for one platform (the file `flight_memory::include_memory!()`
+    /// includes) and/or its linker fragment, as a build script does.
     Generate {
         /// The memory.toml file.
         file: PathBuf,
@@ -50,9 +53,28 @@ enum Command {
         /// `default = true`).
         #[arg(long, short)]
         platform: Option<String>,
-        /// Where to write the code (`-`, the default: standard output).
-        #[arg(long, short, default_value = "-")]
-        output: PathBuf,
+        /// Where to write the code (`-`, the default unless only --linker-script is given: standard output).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Where to write the linker fragment (`flight-memory.x`), with or without --output.
+        #[arg(long, value_name = "OUT.x")]
+        linker_script: Option<PathBuf>,
+    },
+    /// Check a linked ELF image against the plan: each region's section exists, is NOLOAD, lies inside its
+    /// origin range and fits the region; each item's storage lies in its region's section. Exit 1 with one
+    /// line per violation.
+    Verify {
+        /// The linked image (ELF).
+        elf: PathBuf,
+        /// The memory.toml it was built from (default: the nearest memory.toml in a directory above ELF).
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// The platform it was built for (default: the plan's only or default platform).
+        #[arg(long, short)]
+        platform: Option<String>,
+        /// The crate root scanned for buffer_bins! (default: src/main.rs, else src/lib.rs, next to the plan).
+        #[arg(long)]
+        sources: Option<PathBuf>,
     },
 }
 
@@ -93,7 +115,14 @@ fn main() -> ExitCode {
             file,
             platform,
             output,
-        } => generate(&file, platform, &output, cli.color),
+            linker_script,
+        } => generate(&file, platform, output, linker_script, cli.color),
+        Command::Verify {
+            elf,
+            config,
+            platform,
+            sources,
+        } => cli_verify::run(&elf, config, platform, sources),
     }
 }
 
@@ -208,37 +237,110 @@ fn report(file: &PathBuf, platform: Option<&str>, format: Format, colour: Colour
 fn generate(
     file: &PathBuf,
     platform: Option<String>,
-    output: &PathBuf,
+    output: Option<PathBuf>,
+    linker_script: Option<PathBuf>,
     colour: Colour,
 ) -> ExitCode {
     // Relative to the working directory (a build script's relative outputs are relative to OUT_DIR).
-    let to_stdout = output.as_os_str() == "-";
-    let output = if to_stdout {
-        output.clone()
-    } else {
-        std::path::absolute(output).unwrap_or_else(|_| output.clone())
+    let absolute = |path: PathBuf| std::path::absolute(&path).unwrap_or(path);
+    let linker_script = linker_script.map(absolute);
+    let output = match output {
+        // `--linker-script` alone: the fragment only.
+        None if linker_script.is_some() => {
+            let script = linker_script.unwrap_or_default();
+            return generate_linker_script(file, platform, &script, colour);
+        }
+        None => PathBuf::from("-"),
+        Some(path) if path.as_os_str() == "-" => path,
+        Some(path) => absolute(path),
     };
+    let to_stdout = output.as_os_str() == "-";
     let mut builder = Builder::new();
     builder.config(file).output(&output).cargo_directives(false);
+    match &linker_script {
+        Some(script) => builder.linker_script(script),
+        None => builder.write_linker_script(false),
+    };
     if let Some(platform) = platform {
         builder.platform(platform);
     }
     match builder.generate() {
         Ok(_) if to_stdout => ExitCode::SUCCESS,
         Ok(generated) => {
+            let script = generated
+                .linker_script
+                .map(|s| format!(" and `{}`", s.display()))
+                .unwrap_or_default();
             println!(
-                "{}: generated `{}` for platform `{}`",
+                "{}: generated `{}`{script} for platform `{}`",
                 file.display(),
                 output.display(),
                 generated.platform
             );
             ExitCode::SUCCESS
         }
-        Err(BuildError::Invalid(errors)) => {
+        Err(error) => build_error(error, colour),
+    }
+}
+
+/// `generate FILE --linker-script OUT.x` without `--output`: the fragment only.
+fn generate_linker_script(
+    file: &PathBuf,
+    platform: Option<String>,
+    script: &PathBuf,
+    colour: Colour,
+) -> ExitCode {
+    let analysis = match load(file) {
+        Ok(analysis) => analysis,
+        Err(code) => return code,
+    };
+    let checked = match analysis.into_result() {
+        Ok(checked) => checked,
+        Err(errors) => return build_error(BuildError::Invalid(errors), colour),
+    };
+    let platform = platform
+        .or_else(|| {
+            std::env::var(flight_memory_gen::PLATFORM_ENV)
+                .ok()
+                .filter(|p| !p.is_empty())
+        })
+        .or_else(|| {
+            checked
+                .config()
+                .default_platform()
+                .map(|p| p.name.value.clone())
+        });
+    let Some(platform) = platform else {
+        eprintln!(
+            "error: {} has several platforms and none is selected: give --platform NAME",
+            file.display()
+        );
+        return ExitCode::from(USAGE_OR_IO);
+    };
+    let text = match flight_memory_gen::linker_script(&checked, &platform) {
+        Ok(text) => text,
+        Err(error) => return build_error(BuildError::Generate(error), colour),
+    };
+    if let Err(error) = std::fs::write(script, text) {
+        eprintln!("error: cannot write `{}`: {error}", script.display());
+        return ExitCode::from(USAGE_OR_IO);
+    }
+    println!(
+        "{}: generated `{}` for platform `{}`",
+        file.display(),
+        script.display(),
+        platform
+    );
+    ExitCode::SUCCESS
+}
+
+fn build_error(error: BuildError, colour: Colour) -> ExitCode {
+    match error {
+        BuildError::Invalid(errors) => {
             print_diagnostics(&errors, colour);
             ExitCode::from(CONFIG_ERRORS)
         }
-        Err(error) => {
+        error => {
             eprintln!("error: {error}");
             ExitCode::from(USAGE_OR_IO)
         }

@@ -102,6 +102,65 @@ pub struct RegionOverride {
     pub size: Option<Spanned<u64>>,
     /// The region's link section on this platform (`Some(None)`: none, from `section = false`).
     pub section: Option<Spanned<Option<String>>>,
+    /// The region's address on this platform (`Some(None)`: none, from `origin = false`).
+    pub origin: Option<Spanned<Option<u64>>>,
+    /// The linker memory the region's section goes in on this platform (`Some(None)`: none, from
+    /// `memory = false`).
+    pub memory: Option<Spanned<Option<String>>>,
+}
+
+impl Region {
+    /// Where the region is on `platform`, and where that was written: the platform's `origin`/`memory` if it
+    /// gives either (`= false` leaves the region unplaced there), else the region's own. When a table gives
+    /// both keys (an error validation reports), `origin` wins.
+    pub fn placement_on(&self, platform: &Platform) -> Option<Spanned<Placement>> {
+        if let Some(o) = platform
+            .override_of(&self.name.value)
+            .filter(|o| o.places())
+        {
+            if let Some(Spanned {
+                value: Some(origin),
+                span,
+            }) = &o.origin
+            {
+                return Some(Spanned::new(Placement::Origin(*origin), *span));
+            }
+            if let Some(Spanned {
+                value: Some(memory),
+                span,
+            }) = &o.memory
+            {
+                return Some(Spanned::new(Placement::Memory(memory.clone()), *span));
+            }
+            return None;
+        }
+        if let Some(origin) = &self.origin {
+            return Some(Spanned::new(Placement::Origin(origin.value), origin.span));
+        }
+        self.memory
+            .as_ref()
+            .map(|m| Spanned::new(Placement::Memory(m.value.clone()), m.span))
+    }
+
+    /// The region's link section on `platform`, and where it was written (the platform's `section`, or the
+    /// region's): `None` without one.
+    pub fn section_on(&self, platform: &Platform) -> Option<Spanned<String>> {
+        match platform
+            .override_of(&self.name.value)
+            .and_then(|o| o.section.as_ref())
+        {
+            Some(s) => s.value.clone().map(|v| Spanned::new(v, s.span)),
+            None => self.section.clone(),
+        }
+    }
+}
+
+impl RegionOverride {
+    /// Whether the override says where the region is (`origin` or `memory`, even `= false`): then the
+    /// region's own `origin` and `memory` do not apply on this platform.
+    pub fn places(&self) -> bool {
+        self.origin.is_some() || self.memory.is_some()
+    }
 }
 
 /// `[regions.NAME]`: a named piece of memory items are placed in.
@@ -116,8 +175,21 @@ pub struct Region {
     pub section: Option<Spanned<String>>,
     /// `align`: every item in the region starts at a multiple of it (at least).
     pub align: Option<Spanned<u64>>,
+    /// `origin`: the region's address, which makes it its own linker memory.
+    pub origin: Option<Spanned<u64>>,
+    /// `memory`: the linker memory (declared by the board's `memory.x`) its section goes in.
+    pub memory: Option<Spanned<String>>,
     /// The region's table.
     pub span: Span,
+}
+
+/// Where a region's section goes in the linker fragment, on one platform.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Placement {
+    /// `origin = 0x2000_0000`: the region is its own linker memory, at this address.
+    Origin(u64),
+    /// `memory = "RAM"`: the region's section goes in this memory, which the board's `memory.x` declares.
+    Memory(String),
 }
 
 /// `[pools.NAME]`: a pool of fixed-size blocks.

@@ -20,6 +20,8 @@ use crate::naming::{did_you_mean, list_names};
 use crate::size::{SizeError, parse_size, split_number_unit};
 use crate::source::{SourceFile, Span};
 
+mod placement;
+
 /// The names a file declares, whether or not their tables could be read.
 #[derive(Debug, Default)]
 pub(crate) struct Declared {
@@ -125,13 +127,17 @@ const NAMED_PLATFORM: TableSpec = TableSpec {
 };
 const OVERRIDE: TableSpec = TableSpec {
     what: "a platform's region",
-    keys: &["size", "section"],
+    keys: &["size", "section", "origin", "memory"],
     aliases: COMMON_ALIASES,
 };
 const REGION: TableSpec = TableSpec {
     what: "a region",
-    keys: &["size", "section", "align"],
+    keys: &["size", "section", "align", "origin", "memory"],
     aliases: &[
+        ("address", "origin"),
+        ("base", "origin"),
+        ("start", "origin"),
+        ("org", "origin"),
         ("alignment", "align"),
         ("link_section", "section"),
         ("capacity", "size"),
@@ -561,14 +567,21 @@ impl Reader<'_> {
                     self.check_keys(&OVERRIDE, &entry_path, inner);
                     let size = self.optional(inner, "size", |r, v| r.size(v, "size"));
                     let section = self.optional(inner, "section", |r, v| r.section_override(v));
-                    match (size, section) {
-                        (Ok(size), Ok(section)) => {
-                            if size.is_none() && section.is_none() {
+                    let origin = self.optional(inner, "origin", |r, v| r.origin_override(v));
+                    let memory = self.optional(inner, "memory", |r, v| r.memory_override(v));
+                    match (size, section, origin, memory) {
+                        (Ok(size), Ok(section), Ok(origin), Ok(memory)) => {
+                            if size.is_none()
+                                && section.is_none()
+                                && origin.is_none()
+                                && memory.is_none()
+                            {
                                 self.error(
                                     Diagnostic::new(
                                         Stage::Model,
                                         format!("{entry_path} changes nothing"),
-                                        "give the region's `size` (and/or `section`) on this platform, or remove the entry",
+                                        "give the region's `size` (and/or `section`, `origin`, `memory`) on this platform, or \
+                                         remove the entry",
                                     )
                                     .at(span_of(entry), "empty"),
                                 );
@@ -578,6 +591,8 @@ impl Reader<'_> {
                                     region,
                                     size,
                                     section,
+                                    origin,
+                                    memory,
                                 })
                             }
                         }
@@ -589,6 +604,8 @@ impl Reader<'_> {
                         region,
                         size: Some(size),
                         section: None,
+                        origin: None,
+                        memory: None,
                     })
                 }
                 other => {
@@ -660,12 +677,18 @@ impl Reader<'_> {
             r.string(v, "section", "section = \".bss.sram\"")
         });
         let align = self.optional(table, "align", |r, v| r.size(v, "align"));
-        if let (Ok(size), Ok(section), Ok(align)) = (size, section, align) {
+        let origin = self.optional(table, "origin", |r, v| r.origin(v));
+        let memory = self.optional(table, "memory", |r, v| r.memory(v));
+        if let (Ok(size), Ok(section), Ok(align), Ok(origin), Ok(memory)) =
+            (size, section, align, origin, memory)
+        {
             self.config.regions.push(Region {
                 name,
                 size,
                 section,
                 align,
+                origin,
+                memory,
                 span,
             });
         }

@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::fill;
 use crate::diagnostic::Diagnostics;
 use crate::layout::{ItemLayout, PlatformLayout, RegionLayout, TypeTerm};
-use crate::model::ItemKind;
+use crate::model::{ItemKind, Placement};
 
 /// The version of the JSON shape; raised when a field changes meaning or is removed.
 pub const JSON_VERSION: u32 = 1;
@@ -43,6 +43,8 @@ struct Region<'a> {
     name: &'a str,
     size: Option<u64>,
     section: Option<&'a str>,
+    origin: Option<u64>,
+    memory: Option<&'a str>,
     align: u64,
     used: u64,
     free: Option<u64>,
@@ -144,6 +146,14 @@ fn region(region: &RegionLayout) -> Region<'_> {
         name: &region.name.value,
         size,
         section: region.section.as_deref(),
+        origin: match &region.placement {
+            Some(Placement::Origin(origin)) => Some(*origin),
+            _ => None,
+        },
+        memory: match &region.placement {
+            Some(Placement::Memory(memory)) => Some(memory.as_str()),
+            _ => None,
+        },
         align: region.align,
         used: region.used.bytes,
         free: region.free(),

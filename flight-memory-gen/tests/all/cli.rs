@@ -274,3 +274,59 @@ fn generate_writes_to_stdout_without_an_output_or_with_a_dash() {
         assert_eq!(stdout(&o), expected, "{args:?}: only the code, on stdout");
     }
 }
+
+#[test]
+fn generate_writes_the_linker_fragment_alone_or_with_the_code() {
+    let script = temp_output("fragment").with_extension("x");
+    let o = run(&[
+        "generate",
+        GOOD,
+        "--linker-script",
+        script.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("for platform `flight`"),
+        "{}",
+        stdout(&o)
+    );
+    // The golden files are generated from the plan read as `memory.toml`.
+    let text = std::fs::read_to_string(&script)
+        .expect("written")
+        .replace(GOOD, "memory.toml");
+    assert_eq!(
+        text,
+        std::fs::read_to_string("tests/golden/two_platforms.flight.x").expect("golden")
+    );
+    std::fs::remove_file(&script).unwrap();
+
+    let out = temp_output("both");
+    let o = run(&[
+        "generate",
+        GOOD,
+        "-p",
+        "ground-sim",
+        "-o",
+        out.to_str().unwrap(),
+        "--linker-script",
+        script.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(out.exists());
+    assert!(
+        std::fs::read_to_string(&script)
+            .expect("written")
+            .contains("platform `ground-sim`")
+    );
+    std::fs::remove_file(&script).unwrap();
+    std::fs::remove_file(&out).unwrap();
+
+    let o = run(&[
+        "generate",
+        "tests/good/region_sized_per_platform.toml",
+        "--linker-script",
+        script.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "no platform selected");
+    assert!(!script.exists());
+}

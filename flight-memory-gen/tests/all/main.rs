@@ -7,9 +7,12 @@ mod cli;
 mod golden;
 mod good;
 mod layout;
+mod linker;
 mod never_panics;
 mod readme_excerpt;
 mod speed;
+#[cfg(feature = "verify")]
+mod verify;
 
 use std::path::{Path, PathBuf};
 

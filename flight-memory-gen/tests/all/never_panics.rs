@@ -25,6 +25,13 @@ fn exercise(text: &str) {
         analysis.has_errors(),
         analysis.clone().into_result().is_err()
     );
+    // A plan that passes gives a linker fragment for each of its platforms.
+    if let Ok(checked) = analysis.into_result() {
+        for layout in checked.layouts() {
+            let script = flight_memory_gen::linker_script(&checked, &layout.platform.value);
+            assert!(script.is_ok_and(|s| s.starts_with("/* @generated")));
+        }
+    }
 }
 
 fn good_configs() -> Vec<String> {

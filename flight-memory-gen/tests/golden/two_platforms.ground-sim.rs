@@ -14,7 +14,7 @@ pub mod memory {
     /// Pools of fixed-size blocks: `[pools.NAME]` of memory.toml, as `NAME` in upper case.
     pub mod pools {
         use super::fm;
-        /// Pool `telemetry_packet` (`memory.toml:19:8`): 64 values of `crate::tlm::Packet`, in
+        /// Pool `telemetry_packet` (`memory.toml:22:8`): 64 values of `crate::tlm::Packet`, in
         /// region `sram`.
         ///
         /// Its slots are inside the pool, in `.bss` (a typed pool's state and values are one
@@ -24,12 +24,12 @@ pub mod memory {
         pub static TELEMETRY_PACKET: fm::TypedPool<crate::tlm::Packet, 64> = {
             const _: () = fm::check_typed_pool::<crate::tlm::Packet, 64>(
                 "pool `telemetry_packet`",
-                "memory.toml:19:8",
+                "memory.toml:22:8",
                 super::__budget::TERM_TELEMETRY_PACKET.plus(320),
             );
             fm::TypedPool::new()
         };
-        /// Pool `event` (`memory.toml:24:8`): 16 blocks of 1024 bytes aligned to 64, in region
+        /// Pool `event` (`memory.toml:27:8`): 16 blocks of 1024 bytes aligned to 64, in region
         /// `dtcm`.
         ///
         /// Reserves 16512 bytes: 16384 of blocks in the default sections (`.bss`), and 128 of
@@ -37,7 +37,7 @@ pub mod memory {
         pub static EVENT: fm::MemoryPool<1024, 16, 64, &'static fm::PoolBlocks<1024, 16, 64>> = {
             static BLOCKS: fm::PoolBlocks<1024, 16, 64> = fm::PoolBlocks::new();
             const _: () =
-                fm::check_pool::<1024, 16, 64>("pool `event`", "memory.toml:24:8", 128, 16384);
+                fm::check_pool::<1024, 16, 64>("pool `event`", "memory.toml:27:8", 128, 16384);
             // SAFETY: `BLOCKS` is declared inside this initialiser, so no other code can name it:
             // this pool is the only one ever given these blocks.
             unsafe { fm::MemoryPool::with_blocks(&BLOCKS) }
@@ -46,11 +46,11 @@ pub mod memory {
     /// F´-style buffer managers: `[buffer_managers.NAME]` of memory.toml, as `NAME` in upper case.
     pub mod buffer_managers {
         use super::fm;
-        /// Buffer manager `comm` (`memory.toml:30:18`), id 7, in region `sram`: bins of 4 x 4096
+        /// Buffer manager `comm` (`memory.toml:33:18`), id 7, in region `sram`: bins of 4 x 4096
         /// bytes, 32 x 128 bytes, 16 x 1024 bytes; buffers aligned to 16, spill-over off.
         ///
-        /// Reserves 37672 bytes: 36864 of buffers in link section `.bss.sram`, and 808 of allocator
-        /// state (free lists, tags and telemetry).
+        /// Reserves 37672 bytes: 36864 of buffers in the default sections (`.bss`), and 808 of
+        /// allocator state (free lists, tags and telemetry).
         pub static COMM: fm::BufferManager<'static> = {
             const TABLE: fm::BinTable<3> = fm::BinTable::with_alignment(
                 [
@@ -61,11 +61,10 @@ pub mod memory {
                 16,
             );
             static STATE: fm::BufferState<3, 52> = fm::BufferState::new();
-            #[unsafe(link_section = ".bss.sram")]
             static STORAGE: fm::BufferStorage<36864, 16> = fm::BufferStorage::zeroed();
             const _: () = fm::check_buffer_manager::<3, 52>(
                 "buffer manager `comm`",
-                "memory.toml:30:18",
+                "memory.toml:33:18",
                 808,
                 TABLE.storage_size(),
                 36864,
@@ -79,17 +78,16 @@ pub mod memory {
     /// Components' own allocators: `[components.NAME]` of memory.toml, as `NAME` in upper case.
     pub mod components {
         use super::fm;
-        /// Component `file_uplink` (`memory.toml:37:13`): a bump allocator (`LinearAllocator`) of
+        /// Component `file_uplink` (`memory.toml:40:13`): a bump allocator (`LinearAllocator`) of
         /// 32768 bytes aligned to 8, in region `sram`.
         ///
-        /// Reserves 32848 bytes: 32768 of storage in link section `.bss.sram`, and 80 of allocator
-        /// state.
+        /// Reserves 32848 bytes: 32768 of storage in the default sections (`.bss`), and 80 of
+        /// allocator state.
         pub static FILE_UPLINK: fm::LinearAllocator<'static> = {
-            #[unsafe(link_section = ".bss.sram")]
             static STORAGE: fm::StaticStorage<32768, 8> = fm::StaticStorage::new();
             const _: () = fm::check_allocator::<fm::LinearAllocator<'static>>(
                 "component `file_uplink`",
-                "memory.toml:37:13",
+                "memory.toml:40:13",
                 80,
             );
             // SAFETY: `STORAGE` is a `static` declared inside this initialiser: its `len()` bytes
@@ -97,7 +95,7 @@ pub mod memory {
             // and no other code can name it, so this allocator is the only user of those bytes.
             unsafe { fm::LinearAllocator::from_raw_parts(STORAGE.as_mut_ptr(), STORAGE.len()) }
         };
-        /// Component `frame_scratch` (`memory.toml:42:13`): a LIFO allocator with markers
+        /// Component `frame_scratch` (`memory.toml:45:13`): a LIFO allocator with markers
         /// (`StackAllocator`) of 8192 bytes aligned to 32, in region `dtcm`.
         ///
         /// Reserves 8288 bytes: 8192 of storage in the default sections (`.bss`), and 96 of
@@ -106,7 +104,7 @@ pub mod memory {
             static STORAGE: fm::StaticStorage<8192, 32> = fm::StaticStorage::new();
             const _: () = fm::check_allocator::<fm::StackAllocator<'static>>(
                 "component `frame_scratch`",
-                "memory.toml:42:13",
+                "memory.toml:45:13",
                 96,
             );
             // SAFETY: `STORAGE` is a `static` declared inside this initialiser: its `len()` bytes
@@ -114,17 +112,16 @@ pub mod memory {
             // and no other code can name it, so this allocator is the only user of those bytes.
             unsafe { fm::StackAllocator::from_raw_parts(STORAGE.as_mut_ptr(), STORAGE.len()) }
         };
-        /// Component `commands` (`memory.toml:47:13`): 128 blocks of 64 bytes aligned to 8, in
+        /// Component `commands` (`memory.toml:50:13`): 128 blocks of 64 bytes aligned to 8, in
         /// region `sram`.
         ///
-        /// Reserves 8768 bytes: 8192 of blocks in link section `.bss.sram`, and 576 of allocator
-        /// state (free list and counters).
+        /// Reserves 8768 bytes: 8192 of blocks in the default sections (`.bss`), and 576 of
+        /// allocator state (free list and counters).
         pub static COMMANDS: fm::MemoryPool<64, 128, 8, &'static fm::PoolBlocks<64, 128, 8>> = {
-            #[unsafe(link_section = ".bss.sram")]
             static BLOCKS: fm::PoolBlocks<64, 128, 8> = fm::PoolBlocks::new();
             const _: () = fm::check_pool::<64, 128, 8>(
                 "component `commands`",
-                "memory.toml:47:13",
+                "memory.toml:50:13",
                 576,
                 8192,
             );
@@ -143,7 +140,7 @@ pub mod memory {
                 "sram",
                 33554432,
                 __budget::USED_SRAM,
-                Some(".bss.sram"),
+                None,
                 &[
                     fm::typed_pool_item(
                         "telemetry_packet",
@@ -174,7 +171,7 @@ pub mod memory {
         pub const TERM_TELEMETRY_PACKET: fm::Term = fm::Term {
             key: "pools.telemetry_packet",
             what: "pool `telemetry_packet`",
-            location: "memory.toml:21:8",
+            location: "memory.toml:24:8",
             type_name: "crate::tlm::Packet",
             count: 64,
             size: ::core::mem::size_of::<crate::tlm::Packet>(),
@@ -185,7 +182,7 @@ pub mod memory {
         pub const REGION_SRAM: fm::RegionLedger = fm::RegionLedger {
             platform: "ground-sim",
             region: "sram",
-            location: "memory.toml:8:20",
+            location: "memory.toml:9:29",
             size: 33554432,
             known: 79608,
             largest: "buffer manager `comm` 37672 bytes, component `file_uplink` 32848 bytes, component `commands` 8768 bytes",
@@ -197,7 +194,7 @@ pub mod memory {
         pub const REGION_DTCM: fm::RegionLedger = fm::RegionLedger {
             platform: "ground-sim",
             region: "dtcm",
-            location: "memory.toml:8:46",
+            location: "memory.toml:9:90",
             size: 1048576,
             known: 24800,
             largest: "pool `event` 16512 bytes, component `frame_scratch` 8288 bytes",
