@@ -69,6 +69,7 @@ mod parse;
 pub mod report;
 pub mod size;
 mod source;
+mod syntax;
 mod validate;
 
 pub use builder::{BuildError, Builder, CONFIG_ENV, Generated, PLATFORM_ENV, build};
@@ -81,7 +82,7 @@ pub use codegen::{
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
-pub use diagnostic::{Diagnostic, Diagnostics, Label, Stage};
+pub use diagnostic::{Diagnostic, Diagnostics, Label, RENDER_LIMIT, Stage};
 pub use source::{Location, SourceFile, Span};
 
 mod scan;

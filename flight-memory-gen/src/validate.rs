@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use crate::diagnostic::{Diagnostic, Stage};
+use crate::diagnostic::{Diagnostic, Stage, shorten};
 use crate::metadata::{MAX_ALIGN, MAX_BINS, MAX_BLOCKS};
 use crate::model::{Block, Config, Item, ItemKind, Spanned, Strategy};
 use crate::naming::{check_identifier, did_you_mean, list_names, repaired_identifier, static_name};
@@ -77,7 +77,7 @@ impl Validator<'_> {
                 self.error(
                     Diagnostic::new(
                         Stage::Model,
-                        format!("`{}` is not a valid platform name: {problem}", name.escape_debug()),
+                        format!("`{}` is not a valid platform name: {problem}", shorten(name).escape_debug()),
                         "a platform is selected by name (e.g. in an environment variable): use letters, digits, \
                          `_` and `-`",
                     )
@@ -96,7 +96,7 @@ impl Validator<'_> {
                     Stage::Model,
                     format!(
                         "`{}` is not a valid name for a {noun}: {}",
-                        name.value.escape_debug(),
+                        shorten(&name.value).escape_debug(),
                         problem.describe()
                     ),
                     format!(
@@ -299,7 +299,7 @@ impl Validator<'_> {
             self.error(
                 Diagnostic::new(
                     Stage::Model,
-                    format!("`section` \"{}\" is not a usable link section name: {problem}", section.escape_debug()),
+                    format!("`section` \"{}\" is not a usable link section name: {problem}", shorten(section).escape_debug()),
                     "write the section as the linker script names it, e.g. `section = \".bss.sram\"`, or leave \
                      `section` out",
                 )
@@ -448,7 +448,10 @@ impl Validator<'_> {
             self.error(
                 Diagnostic::new(
                     Stage::Model,
-                    format!("`type` \"{}\" {problem}", path.value.escape_debug()),
+                    format!(
+                        "`type` \"{}\" {problem}",
+                        shorten(&path.value).escape_debug()
+                    ),
                     help,
                 )
                 .at(path.span, "not a usable Rust type"),
@@ -626,7 +629,78 @@ fn type_problem(text: &str) -> Option<(String, String)> {
         }
         _ => None,
     };
-    unsized_reason.map(|reason| (reason.to_string(), EXAMPLE.to_string()))
+    if let Some(reason) = unsized_reason {
+        return Some((reason.to_string(), EXAMPLE.to_string()));
+    }
+    not_a_type_path(&ty).map(|reason| (reason.to_string(), ALLOWED_TYPES.to_string()))
+}
+
+/// What a `type` may be, as the help of an error says.
+const ALLOWED_TYPES: &str = "a `type` is a type path, whose generic arguments are such types, lifetimes, \
+    numbers or constants (`crate::tlm::Packet`, `heapless::Vec<u8, 64>`), or an array of one whose length is a \
+    number or a constant's path (`[u8; 64]`, `[Sample; crate::SAMPLES]`)";
+
+/// Why `ty` is not a type path or an array of one (the only types generated code copies), if it is not.
+///
+/// The text of a `type` goes into generated code as written, so anything that can hold code (a block in an
+/// array length or a const generic argument, a closure, a macro) is refused here.
+fn not_a_type_path(ty: &syn::Type) -> Option<&'static str> {
+    match ty {
+        syn::Type::Path(path) if !path.attrs.is_empty() => Some("has an attribute"),
+        syn::Type::Path(path) if path.qself.is_some() => {
+            Some("is a qualified path (`<T as Trait>::Name`), not a plain type path")
+        }
+        syn::Type::Path(path) => path_problem(&path.path),
+        syn::Type::Array(array) if !array.attrs.is_empty() => Some("has an attribute"),
+        syn::Type::Array(array) => {
+            not_a_type_path(&array.elem).or_else(|| length_problem(&array.len))
+        }
+        syn::Type::Reference(_) => Some("is a reference, not a type path"),
+        syn::Type::Ptr(_) => Some("is a raw pointer, not a type path"),
+        syn::Type::Tuple(_) => Some("is a tuple, not a type path"),
+        syn::Type::FnPtr(_) => Some("is a function pointer, not a type path"),
+        syn::Type::Paren(_) | syn::Type::Group(_) => {
+            Some("is in parentheses, not a plain type path")
+        }
+        _ => Some("is not a type path or an array of one"),
+    }
+}
+
+fn path_problem(path: &syn::Path) -> Option<&'static str> {
+    path.segments
+        .iter()
+        .find_map(|segment| match &segment.arguments {
+            syn::PathArguments::None => None,
+            syn::PathArguments::Parenthesized(_) => {
+                Some("has `Fn(...)`-style arguments, which only traits take")
+            }
+            syn::PathArguments::AngleBracketed(arguments) => {
+                arguments.args.iter().find_map(|argument| match argument {
+                    syn::GenericArgument::Lifetime(_) => None,
+                    syn::GenericArgument::Type(ty) => not_a_type_path(ty),
+                    syn::GenericArgument::Const(expr) => length_problem(expr),
+                    _ => Some("has an associated type or constant binding, which only traits take"),
+                })
+            }
+        })
+}
+
+/// Why `expr` is not a usable array length or const generic argument: a number or a constant's path.
+fn length_problem(expr: &syn::Expr) -> Option<&'static str> {
+    let usable = match expr {
+        syn::Expr::Lit(lit) => lit.attrs.is_empty() && matches!(lit.lit, syn::Lit::Int(_)),
+        syn::Expr::Path(path) => {
+            path.attrs.is_empty()
+                && path.qself.is_none()
+                && path
+                    .path
+                    .segments
+                    .iter()
+                    .all(|s| matches!(s.arguments, syn::PathArguments::None))
+        }
+        _ => false,
+    };
+    (!usable).then_some("has a length or constant that is neither a number nor a constant's path")
 }
 
 #[cfg(test)]
@@ -639,9 +713,12 @@ mod tests {
             "crate::tlm::Packet",
             "[u8; 64]",
             "u32",
-            "(u8, u16)",
             "Option<core::num::NonZeroU32>",
-            "&'static str",
+            "heapless::Vec<u8, 64>",
+            "crate::Ring<'static, [u8; crate::N], N>",
+            "[[u8; 4]; 16]",
+            "[Sample; crate::config::SAMPLES]",
+            "::core::mem::MaybeUninit<u64>",
         ] {
             assert_eq!(type_problem(ok), None, "{ok}");
         }
@@ -660,6 +737,24 @@ mod tests {
             "&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&u8",
             "u32 // a comment",
             "u32 /* a comment */",
+            "(u8, u16)",
+            "&'static str",
+            "*const u8",
+            "fn()",
+            "(u8)",
+            "[u8; { 4 }]",
+            "[u8; 2 + 2]",
+            "[u8; len()]",
+            "[u8; -1]",
+            "[u8; 4.0]",
+            "[[u8; { 4 }]; 2]",
+            "Foo<{ 4 }>",
+            "Foo<[u8; { 4 }]>",
+            "Foo<&'static u8>",
+            "<u8 as Trait>::Out",
+            "Iterator<Item = u8>",
+            "Fn(u8) -> u8",
+            "[u8; N::<u8>]",
         ] {
             assert!(type_problem(bad).is_some(), "{bad}");
         }

@@ -6,6 +6,7 @@ mod catalogue;
 mod cli;
 mod golden;
 mod good;
+mod hardening;
 mod layout;
 mod never_panics;
 mod speed;
