@@ -9,6 +9,7 @@ mod good;
 mod hardening;
 mod layout;
 mod never_panics;
+mod random_plans;
 mod speed;
 
 use std::path::{Path, PathBuf};
