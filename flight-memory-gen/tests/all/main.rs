@@ -9,6 +9,7 @@ mod good;
 mod hardening;
 mod layout;
 mod never_panics;
+mod plan_gen;
 mod random_plans;
 mod speed;
 
