@@ -70,6 +70,7 @@ pub mod report;
 pub mod size;
 mod source;
 mod syntax;
+mod type_path;
 mod validate;
 
 pub use builder::{BuildError, Builder, CONFIG_ENV, Generated, PLATFORM_ENV, build};
