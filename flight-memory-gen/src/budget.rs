@@ -33,13 +33,21 @@ pub(crate) fn check(layout: &PlatformLayout) -> Vec<Diagnostic> {
             diagnostics.push(region_over_size(platform, region));
         }
     }
-    // A budget of zero was already reported as such.
-    if let Some(total) = layout.regions_size().filter(|_| layout.budget.value > 0) {
-        if total > layout.budget.value {
+    // A budget of zero was already reported as such. A sum that overflows 64 bits is over any budget.
+    if let Some(total) = regions_total(layout).filter(|_| layout.budget.value > 0) {
+        if total > u128::from(layout.budget.value) {
             diagnostics.push(over_budget(layout, total));
         }
     }
     diagnostics
+}
+
+/// The sum of the regions' sizes, exact (in 128 bits it cannot overflow), or `None` if a region has no size
+/// on this platform (that was reported where the region is declared).
+pub(crate) fn regions_total(layout: &PlatformLayout) -> Option<u128> {
+    layout.regions.iter().try_fold(0u128, |sum, r| {
+        Some(sum + u128::from(r.size.as_ref()?.value))
+    })
 }
 
 fn item_too_large(
@@ -149,26 +157,40 @@ fn region_over_size(platform: &str, region: &RegionLayout) -> Diagnostic {
     ))
 }
 
-fn over_budget(layout: &PlatformLayout, total: u64) -> Diagnostic {
+fn over_budget(layout: &PlatformLayout, total: u128) -> Diagnostic {
     let budget = layout.budget.value;
+    let excess = total - u128::from(budget);
+    // A sum beyond 64 bits is named in bytes only: there is no unit to show it in.
+    let (total_text, excess_text) = match (u64::try_from(total), u64::try_from(excess)) {
+        (Ok(total), Ok(excess)) => (bytes_and_units(total), compact_size(excess)),
+        (Ok(total), Err(_)) => (bytes_and_units(total), format!("{excess} B")),
+        (Err(_), _) => (
+            format!("{total} bytes (over 16 EiB: more than 64 bits hold)"),
+            format!("{excess} B"),
+        ),
+    };
     let platform = &layout.platform.value;
     let mut regions: Vec<&RegionLayout> = layout.regions.iter().collect();
     regions.sort_by_key(|r| std::cmp::Reverse(r.size.as_ref().map_or(0, |s| s.value)));
     let mut diagnostic = Diagnostic::new(
         Stage::Budget,
         format!(
-            "the regions of platform `{platform}` add up to {}, over its budget of {}",
-            bytes_and_units(total),
+            "the regions of platform `{platform}` add up to {total_text}, over its budget of {}",
             bytes_and_units(budget)
         ),
-        format!(
-            "raise `budget` of platform `{platform}` to at least {}, or make regions {} smaller by {} in all",
-            bytes_and_units(total),
-            list_names(regions.iter().take(LARGEST_SHOWN).map(|r| r.name.value.as_str())),
-            compact_size(total.saturating_sub(budget))
-        ),
+        if u64::try_from(total).is_ok() {
+            format!(
+                "raise `budget` of platform `{platform}` to at least {total_text}, or make regions {} smaller by {excess_text} in all",
+                list_names(regions.iter().take(LARGEST_SHOWN).map(|r| r.name.value.as_str())),
+            )
+        } else {
+            format!(
+                "make regions {} smaller, so that they add up to at most the budget of platform `{platform}`",
+                list_names(regions.iter().take(LARGEST_SHOWN).map(|r| r.name.value.as_str())),
+            )
+        },
     )
-    .at(layout.budget.span, format!("{} short", compact_size(total.saturating_sub(budget))));
+    .at(layout.budget.span, format!("{excess_text} short"));
     for region in regions.iter().take(LARGEST_SHOWN) {
         if let Some(size) = &region.size {
             diagnostic = diagnostic.also(

@@ -9,9 +9,62 @@ use std::fmt;
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label as CsLabel};
 use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term::termcolor::{Ansi, NoColor};
-use codespan_reporting::term::{self, Chars, Config as TermConfig, WriteStyle};
+use codespan_reporting::term::{self, Chars, Config as TermConfig};
 
 use crate::source::{Location, SourceFile, Span};
+
+/// The most characters of user text a message quotes: [`shorten`] cuts longer text.
+const QUOTE_LIMIT: usize = 64;
+
+/// User text as a message quotes it: whole if short, else its first characters, `…`, and its length, so that
+/// a 10 MB value gives a message of a line, not of 10 MB.
+///
+/// Every message, label, note and help that quotes text from the file (a name, a key, a string value, a size
+/// as written) passes it through here. The snippet under the message still shows where the value is.
+pub(crate) fn shorten(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(QUOTE_LIMIT) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some(_) => {
+            let (cut, _) = text
+                .char_indices()
+                .nth(QUOTE_LIMIT - 16)
+                .unwrap_or((text.len(), ' '));
+            std::borrow::Cow::Owned(format!("{}… ({} bytes in all)", &text[..cut], text.len()))
+        }
+    }
+}
+
+/// `text` (a message, label, note or help) with every `` `quoted` `` part longer than a line passed through
+/// [`shorten`], and cut as a whole if it is still over 4 KiB: the net under the explicit calls, so that no
+/// message quotes a long name or value whole (a valid name may be a megabyte long).
+fn shorten_quotes(text: String) -> String {
+    const WHOLE_LIMIT: usize = 4096;
+    if text.len() <= 4 * QUOTE_LIMIT {
+        return text;
+    }
+    let mut out = String::new();
+    for (index, part) in text.split('`').enumerate() {
+        if index > 0 {
+            out.push('`');
+        }
+        out.push_str(
+            if index % 2 == 1 {
+                shorten(part)
+            } else {
+                part.into()
+            }
+            .as_ref(),
+        );
+    }
+    if out.len() > WHOLE_LIMIT {
+        let cut = (0..=WHOLE_LIMIT / 2)
+            .rev()
+            .find(|&i| out.is_char_boundary(i))
+            .unwrap_or(0);
+        out = format!("{}… ({} bytes in all)", &out[..cut], out.len());
+    }
+    out
+}
 
 /// Which stage of the check found a problem.
 ///
@@ -68,11 +121,11 @@ impl Diagnostic {
     ) -> Diagnostic {
         Diagnostic {
             stage,
-            message: message.into(),
+            message: shorten_quotes(message.into()),
             primary: None,
             secondary: Vec::new(),
             notes: Vec::new(),
-            help: help.into(),
+            help: shorten_quotes(help.into()),
         }
     }
 
@@ -80,7 +133,7 @@ impl Diagnostic {
     pub(crate) fn at(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
         self.primary = Some(Label {
             span,
-            message: label.into(),
+            message: shorten_quotes(label.into()),
         });
         self
     }
@@ -89,14 +142,14 @@ impl Diagnostic {
     pub(crate) fn also(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
         self.secondary.push(Label {
             span,
-            message: label.into(),
+            message: shorten_quotes(label.into()),
         });
         self
     }
 
     /// Adds a note (extra facts: the declared regions, the largest items, ...).
     pub(crate) fn note(mut self, note: impl Into<String>) -> Diagnostic {
-        self.notes.push(note.into());
+        self.notes.push(shorten_quotes(note.into()));
         self
     }
 
@@ -230,41 +283,53 @@ impl Diagnostics {
 
     /// Renders every error with its snippet and a summary line, rustc style; with `colour`, with ANSI colour
     /// codes for a terminal.
+    ///
+    /// Each snippet shows whole lines, so a file of long lines with many errors could render to far more than
+    /// its size: once the output passes [`RENDER_LIMIT`], the remaining errors are counted, not shown (every
+    /// error is still in [`Diagnostics::diagnostics`] and [`Diagnostics::short_lines`]).
     pub fn render(&self, colour: bool) -> String {
-        if colour {
-            let mut writer = Ansi::new(Vec::new());
-            self.render_to(&mut writer);
-            String::from_utf8_lossy(&writer.into_inner()).into_owned()
-        } else {
-            let mut writer = NoColor::new(Vec::new());
-            self.render_to(&mut writer);
-            String::from_utf8_lossy(&writer.into_inner()).into_owned()
-        }
-    }
-
-    /// Writes every diagnostic and the summary to an in-memory writer (which cannot fail).
-    fn render_to(&self, writer: &mut dyn WriteStyle) {
         let file = SimpleFile::new(self.source.name(), self.source.text());
         let config = TermConfig {
             chars: Chars::ascii(),
             ..TermConfig::default()
         };
+        let mut out = String::new();
+        let mut shown = 0;
         for diagnostic in &self.list {
+            if shown > 0 && out.len() >= RENDER_LIMIT {
+                break;
+            }
+            let diagnostic = diagnostic.to_codespan(&self.source);
             // Spans are clamped to the text, so the file lookup cannot fail; writing to a Vec cannot either.
-            let _ = term::emit_to_write_style(
-                writer,
-                &config,
-                &file,
-                &diagnostic.to_codespan(&self.source),
-            );
+            let bytes = if colour {
+                let mut writer = Ansi::new(Vec::new());
+                let _ = term::emit_to_write_style(&mut writer, &config, &file, &diagnostic);
+                writer.into_inner()
+            } else {
+                let mut writer = NoColor::new(Vec::new());
+                let _ = term::emit_to_write_style(&mut writer, &config, &file, &diagnostic);
+                writer.into_inner()
+            };
+            out.push_str(&String::from_utf8_lossy(&bytes));
+            shown += 1;
         }
-        let summary = match self.list.len() {
-            1 => format!("error: {} has 1 error\n", self.source.name()),
-            n => format!("error: {} has {n} errors\n", self.source.name()),
-        };
-        let _ = writer.write_all(summary.as_bytes());
+        let hidden = self.list.len() - shown;
+        if hidden > 0 {
+            out.push_str(&format!(
+                "note: {hidden} more error(s) not shown (the output passed {} MiB): fix these first\n\n",
+                RENDER_LIMIT >> 20
+            ));
+        }
+        match self.list.len() {
+            1 => out.push_str(&format!("error: {} has 1 error\n", self.source.name())),
+            n => out.push_str(&format!("error: {} has {n} errors\n", self.source.name())),
+        }
+        out
     }
 }
+
+/// The size of rendered diagnostics past which [`Diagnostics::render`] shows no more errors.
+pub const RENDER_LIMIT: usize = 1 << 20;
 
 impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -113,10 +113,10 @@ impl PlatformLayout {
         used
     }
 
-    /// Whether the regions' sizes add up to more than the budget.
+    /// Whether the regions' sizes add up to more than the budget (a sum that overflows 64 bits always does).
     pub fn over_budget(&self) -> bool {
-        match self.regions_size() {
-            Some(total) => total > self.budget.value,
+        match crate::budget::regions_total(self) {
+            Some(total) => total > u128::from(self.budget.value),
             None => self.regions.iter().any(|r| r.overflow),
         }
     }

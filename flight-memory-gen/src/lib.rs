@@ -74,6 +74,8 @@ mod placement;
 pub mod report;
 pub mod size;
 mod source;
+mod syntax;
+mod type_path;
 mod validate;
 #[cfg(feature = "verify")]
 pub mod verify;
@@ -88,7 +90,7 @@ pub use codegen::{
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
-pub use diagnostic::{Diagnostic, Diagnostics, Label, Stage};
+pub use diagnostic::{Diagnostic, Diagnostics, Label, RENDER_LIMIT, Stage};
 pub use linker::{LINKER_SCRIPT_FILE, linker_memory_name, linker_script, region_symbols};
 pub use source::{Location, SourceFile, Span};
 

@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use toml::Spanned as TomlSpanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::diagnostic::{Diagnostic, Stage};
+use crate::diagnostic::{Diagnostic, Stage, shorten};
 use crate::model::{
     Bin, Block, BufferManager, Component, Config, ItemKind, Platform, Pool, Region, RegionOverride,
     Spanned, Strategy,
@@ -19,6 +19,7 @@ use crate::model::{
 use crate::naming::{did_you_mean, list_names};
 use crate::size::{SizeError, parse_size, split_number_unit};
 use crate::source::{SourceFile, Span};
+use crate::syntax::syntax_diagnostics;
 
 mod placement;
 
@@ -206,9 +207,7 @@ pub(crate) fn parse(source: &SourceFile) -> Parsed {
         suggested: Vec::new(),
     };
     if !errors.is_empty() {
-        for error in errors {
-            reader.syntax_error(&error);
-        }
+        reader.diagnostics = syntax_diagnostics(source, &errors);
         return Parsed {
             config: Config::default(),
             declared: Declared::default(),
@@ -256,39 +255,6 @@ fn type_name(value: &DeValue<'_>) -> &'static str {
 impl Reader<'_> {
     fn error(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
-    }
-
-    fn syntax_error(&mut self, error: &toml::de::Error) {
-        let message = error.message().trim_end();
-        let (first_line, rest) = message.split_once('\n').unwrap_or((message, ""));
-        let line = error.span().map_or("", |span| self.line_at(span.start));
-        let mut diagnostic = Diagnostic::new(
-            Stage::Syntax,
-            format!("TOML syntax error: {first_line}"),
-            syntax_help(first_line, line),
-        );
-        if let Some(span) = error.span() {
-            diagnostic = diagnostic.at(span.into(), first_line.to_string());
-        }
-        if !rest.trim().is_empty() {
-            diagnostic = diagnostic.note(rest.trim().to_string());
-        }
-        self.error(diagnostic);
-    }
-
-    /// The line of the source that holds byte `offset`.
-    fn line_at(&self, offset: usize) -> &str {
-        let text = self.source.text();
-        let at = self.source.clamp(Span::new(offset, offset)).start;
-        let start = text
-            .get(..at)
-            .and_then(|t| t.rfind('\n'))
-            .map_or(0, |i| i + 1);
-        let end = text
-            .get(at..)
-            .and_then(|t| t.find('\n'))
-            .map_or(text.len(), |i| at + i);
-        text.get(start..end).unwrap_or("")
     }
 
     // ----- The document ---------------------------------------------------------------------------------
@@ -1315,7 +1281,7 @@ impl Reader<'_> {
                     self.error(
                         Diagnostic::new(
                             Stage::Model,
-                            format!("bad `{key}` \"{}\": {error}", text.escape_debug()),
+                            format!("bad `{key}` \"{}\": {error}", shorten(text).escape_debug()),
                             error.help(),
                         )
                         .at(at, label),
@@ -1373,32 +1339,5 @@ impl Reader<'_> {
             }
         }
         (span, label)
-    }
-}
-
-/// How to fix a TOML syntax error with `message`, found on source `line`.
-fn syntax_help(message: &str, line: &str) -> String {
-    if message.contains("quoted") {
-        // `size = 32 KiB`: suggest the same line with the value in quotes.
-        if let Some((key, value)) = line.split_once('=') {
-            let value = value.split('#').next().unwrap_or("").trim();
-            if !value.is_empty() && !value.contains('"') {
-                return format!(
-                    "write text values, and sizes with a unit, in double quotes: `{} = \"{}\"`",
-                    key.trim(),
-                    value
-                );
-            }
-        }
-    }
-    if message.contains("duplicate key") {
-        "each key and table may appear once: merge the two, or rename one".to_string()
-    } else if message.contains("unclosed") || message.contains("expected `]`") {
-        "close the table header: `[name]`, or the array: `[ ... ]`".to_string()
-    } else if message.contains("string") {
-        "strings are written in double quotes, e.g. `region = \"sram\"`".to_string()
-    } else {
-        "fix the TOML syntax: keys are `key = value`, tables `[name]`, strings in double quotes"
-            .to_string()
     }
 }

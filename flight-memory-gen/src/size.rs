@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use crate::diagnostic::shorten;
+
 /// The units a size string may end with, with their factor.
 pub const UNITS: [(&str, u64); 7] = [
     ("B", 1),
@@ -59,22 +61,24 @@ impl fmt::Display for SizeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SizeError::Empty => f.write_str("empty size"),
-            SizeError::BadNumber { number } => write!(f, "`{number}` is not a size"),
+            SizeError::BadNumber { number } => write!(f, "`{}` is not a size", shorten(number)),
             SizeError::AmbiguousUnit { unit, .. } => {
                 write!(
                     f,
-                    "ambiguous unit `{unit}`: it can mean a power of 1000 or of 1024"
+                    "ambiguous unit `{}`: it can mean a power of 1000 or of 1024",
+                    shorten(unit)
                 )
             }
             SizeError::WrongCase { unit, correct } => {
                 write!(
                     f,
-                    "unit `{unit}` is written `{correct}` (units are case-sensitive)"
+                    "unit `{}` is written `{correct}` (units are case-sensitive)",
+                    shorten(unit)
                 )
             }
-            SizeError::UnknownUnit { unit } => write!(f, "unknown unit `{unit}`"),
+            SizeError::UnknownUnit { unit } => write!(f, "unknown unit `{}`", shorten(unit)),
             SizeError::Fractional { written } => {
-                write!(f, "`{written}` is not a whole number of bytes")
+                write!(f, "`{}` is not a whole number of bytes", shorten(written))
             }
             SizeError::Overflow => f.write_str("size does not fit in 64 bits"),
         }
@@ -158,33 +162,42 @@ pub fn parse_size(text: &str) -> Result<u64, SizeError> {
     if fraction.is_empty() {
         return Ok(whole_bytes);
     }
-    // Exact: fraction_digits * factor / 10^len must be whole.
-    let digits = fraction.trim_end_matches('0');
-    if digits.is_empty() {
-        return Ok(whole_bytes);
-    }
-    let Some(frac_value) = parse_digits(digits, 10).ok_or_else(bad)? else {
-        // More than 19 significant decimals: not a whole number of bytes in any unit here.
-        return Err(SizeError::Fractional {
-            written: text.trim().to_string(),
-        });
-    };
-    let scale = u32::try_from(digits.len())
-        .ok()
-        .and_then(|len| 10u128.checked_pow(len))
+    let frac_bytes = fraction_bytes(fraction, factor)
+        .ok_or_else(bad)?
         .ok_or_else(|| SizeError::Fractional {
             written: text.trim().to_string(),
         })?;
-    let scaled = u128::from(frac_value) * u128::from(factor);
-    if scaled % scale != 0 {
-        return Err(SizeError::Fractional {
-            written: text.trim().to_string(),
-        });
-    }
-    let frac_bytes = u64::try_from(scaled / scale).map_err(|_| SizeError::Overflow)?;
     whole_bytes
         .checked_add(frac_bytes)
         .ok_or(SizeError::Overflow)
+}
+
+/// The bytes of the fraction `0.DIGITS` of `factor` bytes, computed exactly whatever the number of digits:
+/// `None` if `digits` are not digits (with `_` separators), `Some(None)` if the result is not whole.
+///
+/// It is the schoolbook product of the decimal fraction and `factor`, from the last digit to the first: each
+/// step writes one decimal digit of the product below the point and carries the rest, so the fraction is
+/// whole exactly when every digit written is 0, and the final carry (less than `factor`) is the result.
+fn fraction_bytes(digits: &str, factor: u64) -> Option<Option<u64>> {
+    // The separator rules of `parse_digits`, without its 64-bit limit.
+    if digits.is_empty()
+        || digits.starts_with('_')
+        || digits.ends_with('_')
+        || digits.contains("__")
+    {
+        return None;
+    }
+    let mut carry = 0u128;
+    let mut whole = true;
+    for c in digits.chars().rev().filter(|&c| c != '_') {
+        let digit = c.to_digit(10)?;
+        // digit × factor + carry < 10 × 2^64 + 2^64: no overflow in 128 bits.
+        let product = u128::from(digit) * u128::from(factor) + carry;
+        whole &= product % 10 == 0;
+        carry = product / 10;
+    }
+    // carry < factor: it fits in 64 bits.
+    Some(whole.then(|| u64::try_from(carry).unwrap_or(u64::MAX)))
 }
 
 /// Splits `"32 KiB"` into `("32", "KiB")`: the unit is the trailing run of letters.
@@ -440,6 +453,36 @@ mod tests {
         assert_eq!(parse_size("99999999999 GiB"), Err(SizeError::Overflow));
         assert_eq!(parse_size("99999999999999999999"), Err(SizeError::Overflow));
         assert!(parse_size("1.00000000000000000000000000000000000000001 KiB").is_err());
+        assert!(matches!(
+            parse_size("0.000000000931322574615478515626 GiB"),
+            Err(SizeError::Fractional { .. })
+        ));
+        assert!(matches!(
+            parse_size("0.5x"),
+            Err(SizeError::BadNumber { .. } | SizeError::UnknownUnit { .. })
+        ));
+    }
+
+    #[test]
+    fn accepts_exact_fractions_of_any_length() {
+        // 2^-30 GiB is one byte: 30 decimals, more than a u64 holds.
+        assert_eq!(parse_size("0.000000000931322574615478515625 GiB"), Ok(1));
+        assert_eq!(parse_size("0.000000000931322574615478515625G"), Ok(1));
+        assert_eq!(
+            parse_size("1.000000000931322574615478515625 GiB"),
+            Ok((1 << 30) + 1)
+        );
+        // Trailing zeros and separators change nothing, however many there are.
+        let zeros = "0".repeat(10_000);
+        assert_eq!(parse_size(&format!("1.5{zeros} KiB")), Ok(1536));
+        assert_eq!(parse_size("0.000_976_562_5 MiB"), Ok(1024));
+        assert_eq!(parse_size("0.9999999999999999999999 KiB").ok(), None);
+        assert_eq!(parse_size("1023.999023437500 KiB"), Ok(1024 * 1024 - 1));
+        assert_eq!(
+            parse_size("17179869183.999999999068677425384521484375 GiB"),
+            Ok(u64::MAX)
+        );
+        assert_eq!(parse_size("17179869184 GiB"), Err(SizeError::Overflow));
     }
 
     #[test]

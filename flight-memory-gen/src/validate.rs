@@ -4,13 +4,14 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use crate::diagnostic::{Diagnostic, Stage};
+use crate::diagnostic::{Diagnostic, Stage, shorten};
 use crate::metadata::{MAX_ALIGN, MAX_BINS, MAX_BLOCKS};
 use crate::model::{Block, Config, Item, ItemKind, Spanned, Strategy};
 use crate::naming::{check_identifier, did_you_mean, list_names, repaired_identifier, static_name};
 use crate::parse::{Declared, Parsed};
 use crate::size::display_size;
 use crate::source::Span;
+use crate::type_path::type_problem;
 
 /// Runs stage 2 over a parsed file.
 pub(crate) fn validate(parsed: &Parsed) -> Vec<Diagnostic> {
@@ -77,7 +78,7 @@ impl Validator<'_> {
                 self.error(
                     Diagnostic::new(
                         Stage::Model,
-                        format!("`{}` is not a valid platform name: {problem}", name.escape_debug()),
+                        format!("`{}` is not a valid platform name: {problem}", shorten(name).escape_debug()),
                         "a platform is selected by name (e.g. in an environment variable): use letters, digits, \
                          `_` and `-`",
                     )
@@ -96,7 +97,7 @@ impl Validator<'_> {
                     Stage::Model,
                     format!(
                         "`{}` is not a valid name for a {noun}: {}",
-                        name.value.escape_debug(),
+                        shorten(&name.value).escape_debug(),
                         problem.describe()
                     ),
                     format!(
@@ -299,7 +300,7 @@ impl Validator<'_> {
             self.error(
                 Diagnostic::new(
                     Stage::Model,
-                    format!("`section` \"{}\" is not a usable link section name: {problem}", section.escape_debug()),
+                    format!("`section` \"{}\" is not a usable link section name: {problem}", shorten(section).escape_debug()),
                     "write the section as the linker script names it, e.g. `section = \".bss.sram\"`, or leave \
                      `section` out",
                 )
@@ -448,7 +449,10 @@ impl Validator<'_> {
             self.error(
                 Diagnostic::new(
                     Stage::Model,
-                    format!("`type` \"{}\" {problem}", path.value.escape_debug()),
+                    format!(
+                        "`type` \"{}\" {problem}",
+                        shorten(&path.value).escape_debug()
+                    ),
                     help,
                 )
                 .at(path.span, "not a usable Rust type"),
@@ -575,93 +579,5 @@ struct BinOf<'a>(usize, &'a Named<'a>);
 impl fmt::Display for BinOf<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "bin {} of {}", self.0, self.1)
-    }
-}
-
-/// Why `text` cannot be the type of a pool's blocks, and how to fix it; `None` if it can.
-fn type_problem(text: &str) -> Option<(String, String)> {
-    const EXAMPLE: &str = "write the path of a sized type, e.g. `type = \"crate::tlm::Packet\"` or `type = \"[u8; 64]\"`";
-    // syn parses recursively: refuse input that could exhaust the stack before handing it over.
-    let depth = text
-        .chars()
-        .fold((0usize, 0usize), |(depth, max), c| match c {
-            '(' | '[' | '{' | '<' => (depth + 1, max.max(depth + 1)),
-            ')' | ']' | '}' | '>' => (depth.saturating_sub(1), max),
-            _ => (depth, max),
-        });
-    let prefixes = text.matches(['&', '*']).count() + text.matches("->").count();
-    if text.len() > 512 || depth.1 + prefixes > 24 {
-        return Some((
-            "is too long or too deeply nested to be a type path".to_string(),
-            EXAMPLE.to_string(),
-        ));
-    }
-    if text.trim().is_empty() {
-        return Some(("is empty".to_string(), EXAMPLE.to_string()));
-    }
-    if text.contains('/') {
-        return Some((
-            "has a comment or a `/`, which no type path has".to_string(),
-            EXAMPLE.to_string(),
-        ));
-    }
-    let ty = match syn::parse_str::<syn::Type>(text) {
-        Ok(ty) => ty,
-        Err(error) => {
-            return Some((
-                format!("does not parse as a Rust type: {error}"),
-                EXAMPLE.to_string(),
-            ));
-        }
-    };
-    let unsized_reason = match &ty {
-        syn::Type::ImplTrait(_) => Some("is an `impl Trait` type, which has no size here"),
-        syn::Type::TraitObject(_) => Some("is a trait object, which has no static size"),
-        syn::Type::Slice(_) => Some("is a slice, which has no static size"),
-        syn::Type::Infer(_) => Some("is `_`, which cannot be inferred here"),
-        syn::Type::Never(_) => Some("is `!`, which has no values to store"),
-        syn::Type::Macro(_) => Some("is a macro invocation, which cannot be checked here"),
-        syn::Type::Path(p) if p.qself.is_none() && p.path.is_ident("str") => {
-            Some("is `str`, which has no static size")
-        }
-        _ => None,
-    };
-    unsized_reason.map(|reason| (reason.to_string(), EXAMPLE.to_string()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::type_problem;
-
-    #[test]
-    fn type_paths() {
-        for ok in [
-            "crate::tlm::Packet",
-            "[u8; 64]",
-            "u32",
-            "(u8, u16)",
-            "Option<core::num::NonZeroU32>",
-            "&'static str",
-        ] {
-            assert_eq!(type_problem(ok), None, "{ok}");
-        }
-        for bad in [
-            "",
-            "crate::",
-            "dyn Trait",
-            "[u8]",
-            "str",
-            "_",
-            "!",
-            "impl Fn()",
-            "a b",
-            "m!()",
-            "((((((((((((((((((((((((((u8))))))))))))))))))))))))))",
-            "&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&u8",
-            "u32 // a comment",
-            "u32 /* a comment */",
-        ] {
-            assert!(type_problem(bad).is_some(), "{bad}");
-        }
     }
 }

@@ -330,3 +330,24 @@ fn generate_writes_the_linker_fragment_alone_or_with_the_code() {
     assert_eq!(o.status.code(), Some(2), "no platform selected");
     assert!(!script.exists());
 }
+
+/// Issue 12, item 1: regions whose sizes overflow 64 bits when added are over the budget for every command.
+#[test]
+fn regions_whose_sum_overflows_are_refused_by_every_command() {
+    const OVERFLOW: &str = "tests/catalogue/regions_sum_overflows.toml";
+    let o = run(&["check", OVERFLOW]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("regions_sum_overflows.toml:5:10"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["report", OVERFLOW, "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("valid JSON");
+    assert_eq!(json["ok"], false);
+    assert_eq!(json["platforms"][0]["over_budget"], true);
+    let out = temp_output("overflow");
+    let o = run(&["generate", OVERFLOW, "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!out.exists());
+}

@@ -6,9 +6,12 @@ mod catalogue;
 mod cli;
 mod golden;
 mod good;
+mod hardening;
 mod layout;
 mod linker;
 mod never_panics;
+mod plan_gen;
+mod random_plans;
 mod readme_excerpt;
 mod speed;
 #[cfg(feature = "verify")]
