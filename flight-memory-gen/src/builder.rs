@@ -11,10 +11,16 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use crate::check::{Analysis, ReadError};
+use crate::codegen::ExternalTerm;
 use crate::codegen::{GenerateError, OUTPUT_FILE, generate_with};
 use crate::diagnostic::Diagnostics;
 use crate::naming::{did_you_mean, list_names};
-use crate::scan::{ScanError, scan_crate};
+use crate::scan::{CfgValues, ScanError, key_file, scan_crate};
+use crate::totals::{self, MacrosOverBudget};
+
+/// The environment variable the build script sets for the compiler (`cargo::rustc-env`) to a file listing the
+/// macro uses it counted, so that `flight-memory-macros` can say at the use why one is not counted.
+pub const USES_ENV: &str = "FLIGHT_MEMORY_USES";
 
 /// The environment variable that selects the platform a build generates code for, when memory.toml has
 /// several: `FLIGHT_MEMORY_PLATFORM=ground-sim cargo build`.
@@ -75,6 +81,8 @@ pub struct Builder {
     cargo_directives: bool,
     /// The crate root file scanned for `#[memory_pool]` and `buffer_bins!` (see [`Builder::sources`]).
     sources: Option<PathBuf>,
+    /// The crate's directory, which the uses' keys are relative to (`CARGO_MANIFEST_DIR`).
+    base: Option<PathBuf>,
 }
 
 impl Default for Builder {
@@ -98,6 +106,7 @@ impl Builder {
             output: None,
             cargo_directives: true,
             sources: None,
+            base: None,
         }
     }
 
@@ -191,6 +200,7 @@ impl Builder {
     pub fn generate(&self) -> Result<Generated, BuildError> {
         let env_platform = std::env::var_os(PLATFORM_ENV).filter(|v| !v.is_empty());
         let mut builder = self.clone();
+        builder.base = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
         if builder.sources.is_none() {
             builder.sources = std::env::var_os("CARGO_MANIFEST_DIR").and_then(|dir| {
                 let src = PathBuf::from(dir).join("src");
@@ -251,11 +261,22 @@ impl Builder {
                     let dir = root.parent().unwrap_or(Path::new("."));
                     let _ = writeln!(directives, "cargo::rerun-if-changed={}", dir.display());
                 }
-                scan_crate(root).map_err(BuildError::Scan)?
+                scan_crate(root, self.base.as_deref()).map_err(BuildError::Scan)?
             }
             None => Vec::new(),
         };
-        let code = generate_with(&checked, &platform, &external).map_err(BuildError::Generate)?;
+        let cfg = CfgValues::from_env();
+        if self.cargo_directives {
+            for warning in undecided(&external, &cfg) {
+                let _ = writeln!(directives, "cargo::warning={warning}");
+            }
+        }
+        totals::check(&checked, &external, &cfg).map_err(BuildError::Macros)?;
+        let mut code =
+            generate_with(&checked, &platform, &external).map_err(BuildError::Generate)?;
+        if let Some(root) = &self.sources {
+            code.push_str(&library_only(root, self.base.as_deref()));
+        }
         let output = match &self.output {
             Some(path) if path.is_absolute() => path.clone(),
             relative => {
@@ -270,8 +291,18 @@ impl Builder {
                 error,
             })?;
         }
+        let uses = output.with_extension("uses");
+        let listing = uses_listing(self.sources.as_deref(), self.base.as_deref(), &external);
+        let same = std::fs::read(&uses).is_ok_and(|old| old == listing.as_bytes());
+        if !same {
+            std::fs::write(&uses, &listing).map_err(|error| BuildError::Write {
+                path: uses.clone(),
+                error,
+            })?;
+        }
         let config = std::path::absolute(&self.config).unwrap_or_else(|_| self.config.clone());
         if self.cargo_directives {
+            let _ = writeln!(directives, "cargo::rustc-env={USES_ENV}={}", uses.display());
             let _ = writeln!(
                 directives,
                 "cargo::rustc-env={CONFIG_ENV}={}",
@@ -347,6 +378,8 @@ pub enum BuildError {
     /// A source file of the crate could not be read or parsed while looking for `#[memory_pool]` and
     /// `buffer_bins!`.
     Scan(ScanError),
+    /// Memory.toml's items and the macros' items together do not fit a region.
+    Macros(MacrosOverBudget),
 }
 
 impl BuildError {
@@ -355,6 +388,7 @@ impl BuildError {
     pub fn cargo_errors(&self) -> Vec<String> {
         let lines = match self {
             BuildError::Invalid(diagnostics) => diagnostics.short_lines(),
+            BuildError::Macros(error) => error.lines(),
             other => vec![other.to_string()],
         };
         // A directive is one line.
@@ -446,6 +480,7 @@ impl fmt::Display for BuildError {
             }
             BuildError::Generate(error) => error.fmt(f),
             BuildError::Scan(error) => error.fmt(f),
+            BuildError::Macros(error) => error.fmt(f),
         }
     }
 }
@@ -458,9 +493,59 @@ impl std::error::Error for BuildError {
             BuildError::Write { error, .. } => Some(error),
             BuildError::Generate(error) => Some(error),
             BuildError::Scan(error) => Some(error),
+            BuildError::Macros(error) => Some(error),
             _ => None,
         }
     }
+}
+
+/// The warnings for the predicates of `external`'s uses that a build script cannot decide.
+fn undecided(external: &[ExternalTerm], cfg: &CfgValues) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for term in external {
+        for predicate in &term.cfg {
+            if cfg.eval(predicate).is_none() {
+                warnings.push(format!(
+                    "{}: the build script cannot decide `#[cfg({predicate})]` of {}: it counts it in its totals; \
+                     rustc counts it exactly when it compiles the use",
+                    term.location, term.what
+                ));
+            }
+        }
+    }
+    warnings
+}
+
+/// The listing of the uses the build script counted, for [`USES_ENV`]: `root FILE`, then one claim per line.
+fn uses_listing(root: Option<&Path>, base: Option<&Path>, external: &[ExternalTerm]) -> String {
+    let mut listing = String::new();
+    if let Some(root) = root {
+        listing.push_str(&format!("root {}\n", key_file(root, base)));
+    }
+    for claim in external.iter().filter_map(|t| t.claim.as_deref()) {
+        listing.push_str(claim);
+        listing.push('\n');
+    }
+    listing
+}
+
+/// When the scan starts at a library's root, the code is the library's: a binary of the package that includes
+/// it too would reserve memory.toml's items twice, so it does not compile.
+fn library_only(root: &Path, base: Option<&Path>) -> String {
+    let file = key_file(root, base);
+    if !file.ends_with("lib.rs") {
+        return String::new();
+    }
+    let message = format!(
+        "flight_memory::include_memory!() is in a binary of a package whose library ({file}) has the memory plan: \
+         including it again would reserve every item of memory.toml twice. Include it once, in the library, and \
+         write `use LIBRARY_NAME::memory;` in the binary; declare #[memory_pool] and buffer_bins! in the library too"
+    );
+    format!(
+        "\n// The plan belongs to the library (the build script scanned {file}): a binary of the package uses the \
+         library's `memory`.\nconst _: () = if ::core::option_env!(\"CARGO_BIN_NAME\").is_some() {{\n    \
+         ::core::panic!({message:?});\n}};\n"
+    )
 }
 
 #[cfg(test)]
@@ -547,9 +632,11 @@ mod tests {
         let expected = format!(
             "cargo::rerun-if-changed={config}\n\
              cargo::rerun-if-env-changed=FLIGHT_MEMORY_PLATFORM\n\
+             cargo::rustc-env=FLIGHT_MEMORY_USES={uses}\n\
              cargo::rustc-env=FLIGHT_MEMORY_CONFIG={config}\n\
              cargo::rustc-env=FLIGHT_MEMORY_PLATFORM=sim\n",
-            config = config.display()
+            config = config.display(),
+            uses = dir.join("flight_memory.uses").display()
         );
         assert_eq!(String::from_utf8(directives).unwrap(), expected);
         assert_eq!(generated.config, config);

@@ -47,6 +47,7 @@
 
 mod ast;
 mod attr;
+mod claim;
 mod config;
 mod expand;
 mod valid;

@@ -20,8 +20,6 @@ pub const MAX_BUFFER_ALIGNMENT: u64 = 4096;
 /// A region of the selected platform.
 pub struct Region {
     pub name: String,
-    /// The name of its ledger constant: `REGION_SRAM`.
-    pub ledger: String,
     pub section: Option<String>,
 }
 
@@ -141,7 +139,6 @@ pub fn region(lit: &LitStr, plan: &Plan) -> Result<Region, Error> {
     let name = lit.value();
     match plan.region(&name) {
         Some(region) => Ok(Region {
-            ledger: format!("REGION_{}", static_name(&name)),
             section: region.section.clone(),
             name,
         }),

@@ -210,5 +210,51 @@ pub mod memory {
         // Evaluated whether or not anything reads them: a region over its size is a compile error.
         const _: u64 = USED_SRAM;
         const _: u64 = USED_DTCM;
+        /// The ledgers of platform `flight`, checked in every build: the sizes only rustc knows fit
+        /// every platform.
+        pub mod platform_0 {
+            use super::fm;
+            /// Pool `telemetry_packet`: 64 x `crate::tlm::Packet`.
+            pub const TERM_TELEMETRY_PACKET: fm::Term = fm::Term {
+                key: "pools.telemetry_packet",
+                what: "pool `telemetry_packet`",
+                location: "memory.toml:21:8",
+                type_name: "crate::tlm::Packet",
+                count: 64,
+                size: ::core::mem::size_of::<crate::tlm::Packet>(),
+                align: ::core::mem::align_of::<crate::tlm::Packet>(),
+                min_align: 8,
+            };
+            /// Region `sram`: the generator's bytes and the sizes only rustc knows.
+            pub const REGION_SRAM: fm::RegionLedger = fm::RegionLedger {
+                platform: "flight",
+                region: "sram",
+                location: "memory.toml:11:8",
+                size: 393216,
+                known: 79608,
+                largest: "buffer manager `comm` 37672 bytes, component `file_uplink` 32848 bytes, component `commands` 8768 bytes",
+                terms: &[TERM_TELEMETRY_PACKET],
+            };
+            /// What region `sram`'s items need, checked against its size.
+            pub const USED_SRAM: u64 = REGION_SRAM.used();
+            /// Region `dtcm`: the generator's bytes and the sizes only rustc knows.
+            pub const REGION_DTCM: fm::RegionLedger = fm::RegionLedger {
+                platform: "flight",
+                region: "dtcm",
+                location: "memory.toml:15:8",
+                size: 65536,
+                known: 24800,
+                largest: "pool `event` 16512 bytes, component `frame_scratch` 8288 bytes",
+                terms: &[],
+            };
+            /// What region `dtcm`'s items need, checked against its size.
+            pub const USED_DTCM: u64 = REGION_DTCM.used();
+            /// Every region's ledger, in memory.toml's order.
+            pub const REGIONS: &[fm::RegionLedger] = &[REGION_SRAM, REGION_DTCM];
+            // Evaluated whether or not anything reads them: a region over its size is a compile
+            // error.
+            const _: u64 = USED_SRAM;
+            const _: u64 = USED_DTCM;
+        }
     }
 }

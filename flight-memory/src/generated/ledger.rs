@@ -6,9 +6,9 @@
 //! [`RegionLedger::check`] in a `const`, so a region that is over its size fails compilation with a message that
 //! names the region, the memory.toml location to change, and the numbers.
 //!
-//! The same ledger is where `#[memory_pool]` and `buffer_bins!` (flight-memory-macros) are to be counted: the
-//! generator adds a term per macro use it finds in the crate's sources, keyed so that each expansion can assert
-//! with [`RegionLedger::has`] that it is in the ledger.
+//! The same ledger counts `#[memory_pool]` and `buffer_bins!` (flight-memory-macros): the generator adds a
+//! term per macro use it finds in the crate's sources, whose size is [`Counted::SIZE`] of a type named after
+//! the use, which the use's expansion (and only it) implements.
 
 use super::message::Message;
 
@@ -37,7 +37,39 @@ pub struct Term {
     pub min_align: u64,
 }
 
+/// Implemented by a macro use's expansion for the type the generated code declares for it (named after the
+/// use's file, line and column): the ledger counts its `SIZE` bytes aligned to `ALIGN`. Each use is claimed by
+/// exactly one expansion: a second one is a conflicting implementation (E0119), and a use the build script did
+/// not count has no type to implement it for.
+#[diagnostic::on_unimplemented(
+    message = "flight-memory: the build script counted the macro use `{Self}`, but it was not compiled",
+    label = "counted in the memory budget, but not compiled",
+    note = "the type is named after the use's file, line and column; the build script scans the sources again when \
+            they change. If the use is behind a `#[cfg]` on something the scan does not follow (an expression, \
+            `cfg_attr`), put the `#[cfg]` on the item or module that holds it"
+)]
+pub trait Counted {
+    /// `size_of` of what the use declares (its allocator state and storage).
+    const SIZE: usize;
+    /// `align_of` of it.
+    const ALIGN: usize;
+}
+
 impl Term {
+    /// A use that is not compiled in this build (its `#[cfg]` is off): zero bytes.
+    pub const fn absent(key: &'static str, what: &'static str, location: &'static str) -> Term {
+        Term {
+            key,
+            what,
+            location,
+            type_name: "",
+            count: 0,
+            size: 0,
+            align: 1,
+            min_align: 1,
+        }
+    }
+
     /// The alignment of the blocks: the larger of the type's and `min_align`.
     pub const fn block_align(&self) -> u64 {
         let align = self.align as u64;
@@ -84,14 +116,22 @@ impl Term {
             .text(self.what)
             .text(" (")
             .text(self.location)
-            .text("): ")
-            .number(self.count)
-            .text(" x `")
-            .text(self.type_name)
-            .text("` of ")
-            .number(self.size as u64)
-            .text(" bytes aligned to ")
-            .number(self.block_align());
+            .text("): ");
+        let message = if self.type_name.is_empty() {
+            message
+                .number(self.size as u64)
+                .text(" bytes aligned to ")
+                .number(self.block_align())
+        } else {
+            message
+                .number(self.count)
+                .text(" x `")
+                .text(self.type_name)
+                .text("` of ")
+                .number(self.size as u64)
+                .text(" bytes aligned to ")
+                .number(self.block_align())
+        };
         match self.bytes() {
             Some(bytes) => message.text(" = ").number(bytes).text(" bytes"),
             None => message.text(" = more than 2^64 bytes"),
@@ -196,11 +236,16 @@ impl RegionLedger {
         };
         message = message.text(". Sizes only rustc knows: ");
         let mut i = 0;
+        let mut shown = 0;
         while i < self.terms.len() {
-            if i > 0 {
-                message = message.text("; ");
+            // A use that is not compiled in this build takes nothing.
+            if self.terms[i].count > 0 {
+                if shown > 0 {
+                    message = message.text("; ");
+                }
+                message = self.terms[i].describe(message);
+                shown += 1;
             }
-            message = self.terms[i].describe(message);
             i += 1;
         }
         message = message
