@@ -14,7 +14,15 @@ use syn::Ident;
 
 /// `const _` implementing `Counted` for the use named `name` (of `ty`, with `setup` before it: local consts
 /// `ty` names), or the error saying why the use is not counted.
-pub fn claim(name: &Ident, what: &str, ty: TokenStream, setup: TokenStream) -> TokenStream {
+/// The expansion also checks the region `region` on every platform, so that a region over its size is an error
+/// at the use.
+pub fn claim(
+    name: &Ident,
+    what: &str,
+    region: &str,
+    ty: TokenStream,
+    setup: TokenStream,
+) -> TokenStream {
     let span = name.span();
     let claim = match location(span) {
         Ok(location) => location,
@@ -29,7 +37,17 @@ pub fn claim(name: &Ident, what: &str, ty: TokenStream, setup: TokenStream) -> T
         }
     }
     let ty_name = format_ident!("{}", type_name, span = span);
+    let ledgers = format_ident!(
+        "LEDGERS_{}",
+        flight_memory_gen::naming::static_name(region),
+        span = span
+    );
     quote_spanned! {span=>
+        const _: () = if let ::core::result::Result::Err(mut error) =
+            ::flight_memory::__private_v0_1::check_all(crate::memory::__budget::#ledgers)
+        {
+            ::core::panic!("{}", error.as_str())
+        };
         const _: () = {
             #setup
             impl ::flight_memory::__private_v0_1::Counted for crate::memory::__budget::uses::#ty_name {

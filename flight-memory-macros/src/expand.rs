@@ -67,6 +67,7 @@ fn own_pool(input: &PoolInput, count: u64, region: &Region) -> TokenStream {
     let check = claim::claim(
         ident,
         &format!("#[memory_pool] on `{ident}`"),
+        &region.name,
         quote! { #ty },
         TokenStream::new(),
     );
@@ -205,6 +206,7 @@ fn manager(decl: &BinsDecl, valid: &ValidBins) -> TokenStream {
     let check = claim::claim(
         name,
         &format!("buffer_bins! `{name}`"),
+        &valid.region.name,
         quote! {
             (
                 ::flight_memory::BufferManager<'static>,

@@ -95,9 +95,18 @@ pub(super) fn budget(cx: &Context<'_>, code: &mut Code) {
     code.doc(&["The budget ledger of every region (hidden: read `PLATFORM` instead)."]);
     code.open("pub mod __budget {");
     code.line("use super::fm;");
+    code.doc(&[
+        "One program, one memory plan: a program that links two crates which each include a plan (each with a \
+         ledger of its own, neither counting the other's items) fails to link, with this name in the error.",
+    ]);
+    code.line("#[allow(non_upper_case_globals)]");
+    code.line("#[unsafe(no_mangle)]");
+    code.line("#[used]");
+    code.line("pub static flight_memory_plan_included_by_two_crates_of_one_program: u8 = 0;");
     uses(cx, code);
     external_terms(cx, code);
     platform_ledgers(cx, cx.layout, "", code);
+    let mut modules = Vec::new();
     for (index, layout) in cx.layouts.iter().enumerate() {
         // The build script checked what it counted; rustc adds the sizes only it knows, if there are any.
         let has_terms = !cx.external.is_empty()
@@ -116,6 +125,10 @@ pub(super) fn budget(cx: &Context<'_>, code: &mut Code) {
         code.line("use super::fm;");
         platform_ledgers(cx, layout, "super::", code);
         code.close("}");
+        modules.push((index, layout));
+    }
+    if !cx.external.is_empty() {
+        all_ledgers(cx, &modules, code);
     }
     code.close("}");
 }
@@ -259,7 +272,7 @@ fn platform_ledgers(cx: &Context<'_>, layout: &PlatformLayout, up: &str, code: &
         )]);
         code.assignment(
             &format!("pub const USED_{upper}: u64"),
-            &text(format!("REGION_{upper}.used()")),
+            &text(format!("REGION_{upper}.used_saturating()")),
             ";",
         );
     }
@@ -277,13 +290,51 @@ fn platform_ledgers(cx: &Context<'_>, layout: &PlatformLayout, up: &str, code: &
         ";",
     );
     code.comment(
-        "Evaluated whether or not anything reads them: a region over its size is a compile error.",
+        "A region over its size is a compile error. A region with macro uses is checked at each use instead, \
+         so the error is there; here only when none of them is compiled.",
     );
     for (region, _) in &ledgers {
-        code.line_fmt(format_args!(
-            "const _: u64 = USED_{};",
+        let predicates: Vec<String> = cx
+            .external
+            .iter()
+            .filter(|t| t.region == region.name.value && t.claim.is_some())
+            .map(|t| format!("all({})", t.cfg.join(", ")))
+            .collect();
+        if !predicates.is_empty() {
+            code.line_fmt(format_args!("#[cfg(not(any({})))]", predicates.join(", ")));
+        }
+        code.open(&format!(
+            "const _: () = if let Err(mut error) = fm::check_all(&[REGION_{}]) {{",
             static_name(&region.name.value)
         ));
+        code.line("::core::panic!(\"{}\", error.as_str())");
+        code.close("};");
+    }
+}
+
+/// `LEDGERS_<REGION>`: the region's ledger on every platform whose ledgers are generated, which a macro use
+/// checks (so that the error is at the use).
+fn all_ledgers(cx: &Context<'_>, modules: &[(usize, &PlatformLayout)], code: &mut Code) {
+    for region in &cx.layout.regions {
+        let upper = static_name(&region.name.value);
+        let mut names = vec![format!("REGION_{upper}")];
+        for (index, layout) in modules {
+            if layout.region(&region.name.value).is_some() {
+                names.push(format!("platform_{index}::REGION_{upper}"));
+            }
+        }
+        code.doc(&[format!(
+            "Region `{}` on every platform, for the checks of the macro uses.",
+            region.name.value
+        )]);
+        code.assignment(
+            &format!("pub const LEDGERS_{upper}: &[fm::RegionLedger]"),
+            &seq(vec![
+                text("&"),
+                array(names.iter().map(|n| text(n.clone())).collect()),
+            ]),
+            ";",
+        );
     }
 }
 
@@ -306,7 +357,11 @@ fn region_terms(cx: &Context<'_>, region: &RegionLayout, up: &str, code: &mut Co
             &name,
             &format!("pools.{}", item.name.value),
             &format!("pool `{}`", item.name.value),
-            &cx.location(term.span),
+            &format!(
+                "{}: type = {}",
+                cx.location(term.span),
+                cx.source.slice(term.span)
+            ),
             &ty,
             term.count,
             term.align,

@@ -16,7 +16,11 @@ fn macro_items_are_counted_in_their_regions() {
     );
     // Keyed by where each use is.
     let pool = term("#[memory_pool] on `Packet`");
-    assert!(pool.key.starts_with("tests/behaviour/pools.rs:"), "{}", pool.key);
+    assert!(
+        pool.key.starts_with("tests/behaviour/pools.rs:"),
+        "{}",
+        pool.key
+    );
     assert_eq!(pool.key, pool.location);
     assert_eq!(pool.size, size_of::<TypedPool<Packet, 4>>());
     const TABLE: BinTable<3> = BinTable::new([
