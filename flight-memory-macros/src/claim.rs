@@ -50,6 +50,10 @@ pub fn claim(
         };
         const _: () = {
             #setup
+            // Keeps the plan's link-time name next to this use's static, so that a program linking two crates
+            // that each include a plan fails to link (see `memory::__budget`).
+            #[used]
+            static PLAN: &&u8 = &crate::memory::__budget::PLAN;
             impl ::flight_memory::__private_v0_1::Counted for crate::memory::__budget::uses::#ty_name {
                 const SIZE: usize = ::core::mem::size_of::<#ty>();
                 const ALIGN: usize = ::core::mem::align_of::<#ty>();

@@ -103,6 +103,11 @@ pub(super) fn budget(cx: &Context<'_>, code: &mut Code) {
     code.line("#[unsafe(no_mangle)]");
     code.line("#[used]");
     code.line("pub static flight_memory_plan_included_by_two_crates_of_one_program: u8 = 0;");
+    code.doc(&[
+        "This crate's plan, which each macro use references: linking a use links the plan's name above with it.",
+    ]);
+    code.line("#[used]");
+    code.line("pub static PLAN: &u8 = &flight_memory_plan_included_by_two_crates_of_one_program;");
     uses(cx, code);
     external_terms(cx, code);
     platform_ledgers(cx, cx.layout, "", code);
