@@ -30,11 +30,11 @@ pub fn claim(
     };
     let (file, line, column) = &claim;
     let type_name = flight_memory_gen::claim_name(&name.to_string(), file, *line, *column);
-    if let Some(listing) = uses_listing() {
-        if !listing.claims.iter().any(|c| *c == type_name) {
-            let message = not_counted(what, &claim, &listing.root);
-            return syn::Error::new(span, message).to_compile_error();
-        }
+    if let Some(listing) = uses_listing()
+        && !listing.claims.contains(&type_name)
+    {
+        let message = not_counted(what, &claim, &listing.root);
+        return syn::Error::new(span, message).to_compile_error();
     }
     let ty_name = format_ident!("{}", type_name, span = span);
     let ledgers = format_ident!(

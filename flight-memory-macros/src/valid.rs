@@ -262,16 +262,16 @@ pub fn bins(decl: &BinsDecl, plan: &Plan) -> Result<ValidBins, Error> {
         let count = positive(&bin.count, "count", "the number of buffers of the bin")
             .map_err(|e| combine(&mut errors, e))
             .ok();
-        if let Some(size) = size {
-            if seen.insert(size, bin.size.span()).is_some() {
-                combine(
-                    &mut errors,
-                    Error::new(
-                        bin.size.span(),
-                        format!("two bins of size {size}: merge them into one (add their counts)"),
-                    ),
-                );
-            }
+        if let Some(size) = size
+            && seen.insert(size, bin.size.span()).is_some()
+        {
+            combine(
+                &mut errors,
+                Error::new(
+                    bin.size.span(),
+                    format!("two bins of size {size}: merge them into one (add their counts)"),
+                ),
+            );
         }
         if let (Some(size), Some(count)) = (size, count) {
             bins.push((size, count));

@@ -98,7 +98,7 @@ impl CfgValues {
                     let on = self
                         .values
                         .get("feature")
-                        .is_some_and(|f| f.iter().any(|f| *f == wanted));
+                        .is_some_and(|f| f.contains(&wanted));
                     // Features are known exactly to a build script, even outside cargo's cfg list.
                     return if self.known || on { Some(on) } else { None };
                 }

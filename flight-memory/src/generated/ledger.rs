@@ -222,6 +222,7 @@ impl RegionLedger {
 
     /// What the region's items need if it fits, else the error to show: a few lines naming the platform, the
     /// region, its size, the sizes only rustc knows (with where each is declared), and what to change.
+    #[allow(clippy::result_large_err)] // evaluated by the compiler: a message buffer, no `Box` in a `const fn`
     pub const fn report(&self) -> Result<u64, BudgetError> {
         let total = self.total();
         if let Some(total) = total {
@@ -297,6 +298,7 @@ impl BudgetError {
 /// # Errors
 ///
 /// The [`BudgetError`] of the first region over its size.
+#[allow(clippy::result_large_err)] // as `RegionLedger::report`
 pub const fn check_all(ledgers: &[RegionLedger]) -> Result<(), BudgetError> {
     let mut i = 0;
     while i < ledgers.len() {
