@@ -90,4 +90,4 @@ pub use scan::{
     BUFFER_BINS_KEY, CfgValues, MEMORY_POOL_KEY, ScanError, claim_name, key_file, scan_crate,
     scan_source,
 };
-pub use totals::MacrosOverBudget;
+pub use totals::{MacrosOverBudget, check as check_macros};

@@ -69,12 +69,28 @@ impl fmt::Display for MacrosOverBudget {
 
 impl std::error::Error for MacrosOverBudget {}
 
-/// Checks every platform's regions with the macros' items added (those whose `#[cfg]` is not known to be off).
+/// Checks every platform's regions of `checked` with the macro uses `external` added (those whose `#[cfg]`
+/// `cfg` does not know to be off), as a build script does before rustc: a bins table's buffers, a pool's
+/// state and links (its values' size is rustc's).
+///
+/// ```
+/// let checked = flight_memory_gen::check_str(
+///     "memory.toml",
+///     "[platform]\nname = \"obc\"\nbudget = 4096\n[regions.sram]\nsize = 4096\n",
+/// )?;
+/// let uses = flight_memory_gen::scan_source(
+///     "buffer_bins! { static B: in \"sram\" { 1024 x 8 } }",
+///     "src/lib.rs",
+/// )?;
+/// let error = flight_memory_gen::check_macros(&checked, &uses, &Default::default()).unwrap_err();
+/// assert_eq!(error.macros(), 8192);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// # Errors
 ///
 /// The first region that does not fit.
-pub(crate) fn check(
+pub fn check(
     checked: &Checked,
     external: &[ExternalTerm],
     cfg: &CfgValues,
