@@ -12,3 +12,4 @@ mod harness;
 mod app;
 mod cases;
 mod exact;
+mod workspace;
