@@ -65,11 +65,17 @@ pub fn claim(
 /// `(file, line, column)` of `span`, the file relative to the crate's directory as the build script keys it.
 fn location(span: Span) -> Result<(String, usize, usize), String> {
     let start = span.start();
-    let file = span.local_file();
-    let (Some(file), true) = (file, start.line > 0) else {
+    if start.line == 0 {
         return Err(
             "flight-memory-macros needs Rust 1.88 or later: it keys each use by the line and column of its \
              name, which the compiler tells a macro since 1.88"
+                .to_string(),
+        );
+    }
+    let Some(file) = span.local_file() else {
+        return Err(
+            "this use is not in a source file (another macro made its name), so the build script cannot count \
+             it in the memory budget: write the use directly in a source file"
                 .to_string(),
         );
     };
