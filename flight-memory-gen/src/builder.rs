@@ -113,7 +113,7 @@ impl Builder {
     /// The crate root file (`src/lib.rs` or `src/main.rs`) whose module tree is scanned for `#[memory_pool]` and
     /// `buffer_bins!`, so that the static memory they declare is counted in the budget with memory.toml's
     /// items. By default [`generate`](Builder::generate) scans `$CARGO_MANIFEST_DIR/src/lib.rs`, else
-    /// `src/main.rs`, when it runs in a build script.
+    /// `src/main.rs`, when it runs in a build script (with [`cargo_directives`](Builder::cargo_directives) on).
     ///
     /// ```no_run
     /// flight_memory_gen::Builder::new().sources("src/bin/flight.rs").generate().unwrap();
@@ -200,8 +200,11 @@ impl Builder {
     pub fn generate(&self) -> Result<Generated, BuildError> {
         let env_platform = std::env::var_os(PLATFORM_ENV).filter(|v| !v.is_empty());
         let mut builder = self.clone();
-        builder.base = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
-        if builder.sources.is_none() {
+        // A build script's crate (a tool that is not one, like the CLI, scans nothing unless told to).
+        if self.cargo_directives {
+            builder.base = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+        }
+        if builder.sources.is_none() && self.cargo_directives {
             builder.sources = std::env::var_os("CARGO_MANIFEST_DIR").and_then(|dir| {
                 let src = PathBuf::from(dir).join("src");
                 [src.join("lib.rs"), src.join("main.rs")]
@@ -294,7 +297,7 @@ impl Builder {
         let uses = output.with_extension("uses");
         let listing = uses_listing(self.sources.as_deref(), self.base.as_deref(), &external);
         let same = std::fs::read(&uses).is_ok_and(|old| old == listing.as_bytes());
-        if !same {
+        if !same && self.cargo_directives {
             std::fs::write(&uses, &listing).map_err(|error| BuildError::Write {
                 path: uses.clone(),
                 error,

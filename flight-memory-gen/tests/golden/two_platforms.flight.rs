@@ -178,6 +178,10 @@ pub mod memory {
         #[unsafe(no_mangle)]
         #[used]
         pub static flight_memory_plan_included_by_two_crates_of_one_program: u8 = 0;
+        /// This crate's plan, which each macro use references: linking a use links the plan's name
+        /// above with it.
+        #[used]
+        pub static PLAN: &u8 = &flight_memory_plan_included_by_two_crates_of_one_program;
         /// Pool `telemetry_packet`: 64 x `crate::tlm::Packet`.
         pub const TERM_TELEMETRY_PACKET: fm::Term = fm::Term {
             key: "pools.telemetry_packet",
