@@ -235,6 +235,24 @@ impl Builder {
             let _ = writeln!(directives, "cargo::rerun-if-env-changed={PLATFORM_ENV}");
         }
         let analysis = Analysis::of_file(&self.config).map_err(BuildError::Read)?;
+        if analysis.has_errors() && self.cargo_directives {
+            // memory.toml's own errors come first; their advice leaves out the macro uses, which these add.
+            if let Some(Ok(external)) = self
+                .sources
+                .as_ref()
+                .map(|root| scan_crate(root, self.base.as_deref()))
+            {
+                let cfg = CfgValues::from_env();
+                for over in totals::over(analysis.source(), analysis.layouts(), &external, &cfg) {
+                    for line in over.lines() {
+                        let _ = writeln!(
+                            directives,
+                            "cargo::warning=with the crate's macro uses: {line}"
+                        );
+                    }
+                }
+            }
+        }
         let checked = analysis.into_result().map_err(BuildError::Invalid)?;
         let file = self.config.display().to_string();
         let platforms: Vec<String> = checked

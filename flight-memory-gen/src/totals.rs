@@ -8,7 +8,9 @@ use std::fmt;
 
 use crate::check::Checked;
 use crate::codegen::ExternalTerm;
+use crate::layout::PlatformLayout;
 use crate::scan::CfgValues;
+use crate::source::SourceFile;
 
 /// Memory.toml's items and the macros' items do not fit a region of a platform.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,12 +97,28 @@ pub fn check(
     external: &[ExternalTerm],
     cfg: &CfgValues,
 ) -> Result<(), MacrosOverBudget> {
+    match over(checked.source(), checked.layouts(), external, cfg)
+        .into_iter()
+        .next()
+    {
+        Some(error) => Err(error),
+        None => Ok(()),
+    }
+}
+
+/// Every region of `layouts` that memory.toml's items and the macro uses together overflow.
+pub(crate) fn over(
+    source: &SourceFile,
+    layouts: &[PlatformLayout],
+    external: &[ExternalTerm],
+    cfg: &CfgValues,
+) -> Vec<MacrosOverBudget> {
+    let mut found = Vec::new();
     let compiled: Vec<&ExternalTerm> = external
         .iter()
         .filter(|t| t.cfg.iter().all(|p| cfg.eval(p) != Some(false)))
         .collect();
-    let source = checked.source();
-    for layout in checked.layouts() {
+    for layout in layouts {
         for region in &layout.regions {
             let Some(size) = &region.size else {
                 continue;
@@ -121,7 +139,7 @@ pub fn check(
             if items.is_empty() || region.used.bytes.saturating_add(macros) <= size.value {
                 continue;
             }
-            return Err(MacrosOverBudget {
+            found.push(MacrosOverBudget {
                 location: format!(
                     "{}:{}",
                     source.name(),
@@ -135,5 +153,5 @@ pub fn check(
             });
         }
     }
-    Ok(())
+    found
 }

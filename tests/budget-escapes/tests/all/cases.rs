@@ -599,3 +599,26 @@ fn issue_a_dependency_with_its_own_copy_of_the_plan_fails_to_link() {
         &["flight_memory_plan_included_by_two_crates_of_one_program"],
     );
 }
+
+#[test]
+fn a_plan_over_by_itself_gets_advice_that_counts_the_macros_too() {
+    let plan = format!(
+        "{}\n[pools.blocks]\nregion = \"sram\"\nblock_size = 1024\ncount = 70\n",
+        plan(65536)
+    );
+    // The pool alone needs 72,024 bytes; with the bins' 8192 bytes of buffers, at least 80,216.
+    let lib = with_main("flight_memory::buffer_bins! { pub static B: in \"sram\" { 1024 x 8 } }\n");
+    refused(
+        "plan over, with macros",
+        &Crate {
+            plan,
+            files: &[("src/lib.rs", &lib)],
+            ..Crate::default()
+        },
+        &[
+            "pool `blocks` needs 72024 bytes",
+            "with the crate's macro uses: memory.toml:6:8: region `sram` of platform `obc` is over its size",
+            "Make region `sram` at least 80216 bytes",
+        ],
+    );
+}
