@@ -146,7 +146,7 @@ fn gated_module_file_without_its_feature_fits() {
 }
 
 #[test]
-fn test_only_bins_are_counted_only_in_tests() {
+fn test_only_bins_are_counted_by_the_build_script_with_a_warning() {
     let lib = with_main(
         "#[cfg(test)]\nmod tests {\n    flight_memory::buffer_bins! { static BIG: in \"sram\" { 65536 x 4 } }\n}\n",
     );
