@@ -21,18 +21,23 @@ fn main() {
     if behaviour.is_file() {
         let checked =
             flight_memory_gen::check_file(behaviour).expect("tests/behaviour/memory.toml is valid");
-        let terms = flight_memory_gen::scan_crate("tests/behaviour/main.rs")
+        let manifest = std::env::current_dir().expect("the build script's directory");
+        let terms = flight_memory_gen::scan_crate("tests/behaviour/main.rs", Some(&manifest))
             .expect("the behaviour tests parse");
         let platform = default_platform(&checked);
         let code = flight_memory_gen::generate_with(&checked, &platform, &terms).expect("ledger");
         std::fs::write(out_dir.join("flight_memory.rs"), code).expect("OUT_DIR is writable");
         let config = std::path::absolute(behaviour).expect("absolute path");
         println!("cargo::rustc-env=FLIGHT_MEMORY_CONFIG={}", config.display());
+        let uses = out_dir.join("behaviour.uses");
+        std::fs::write(&uses, listing(&terms)).expect("OUT_DIR is writable");
+        println!("cargo::rustc-env=FLIGHT_MEMORY_USES={}", uses.display());
         doc_ledgers(&checked, &platform, out_dir);
     }
     let ui = Path::new("tests/ui/memory.toml");
     if let (true, Ok(entries)) = (ui.is_file(), std::fs::read_dir("tests/ui")) {
         let checked = flight_memory_gen::check_file(ui).expect("tests/ui/memory.toml is valid");
+        let mut all = Vec::new();
         let platform = default_platform(&checked);
         for entry in entries.flatten() {
             let path = entry.path();
@@ -42,11 +47,14 @@ fn main() {
             if path.extension().is_none_or(|e| e != "rs") {
                 continue;
             }
+            // trybuild compiles the file where it is, from a crate elsewhere: keys are absolute paths.
+            let path = std::path::absolute(&path).expect("absolute path");
             let terms = if stem.starts_with("unscanned_") {
                 Vec::new()
             } else {
-                flight_memory_gen::scan_crate(&path).unwrap_or_default()
+                flight_memory_gen::scan_crate(&path, None).unwrap_or_default()
             };
+            all.extend(terms.iter().cloned());
             // A term the plan cannot take (an unknown region: the case the macro reports) is left out.
             let code = flight_memory_gen::generate_with(&checked, &platform, &terms)
                 .or_else(|_| flight_memory_gen::generate(&checked, &platform))
@@ -54,7 +62,17 @@ fn main() {
             std::fs::write(out_dir.join(format!("ui_{stem}.rs")), code)
                 .expect("OUT_DIR is writable");
         }
+        std::fs::write(out_dir.join("ui.uses"), listing(&all)).expect("OUT_DIR is writable");
     }
+}
+
+/// What `FLIGHT_MEMORY_USES` lists: the uses counted, one type name per line.
+fn listing(terms: &[flight_memory_gen::ExternalTerm]) -> String {
+    terms
+        .iter()
+        .filter_map(|t| t.claim.as_deref())
+        .map(|c| format!("{c}\n"))
+        .collect()
 }
 
 fn default_platform(checked: &flight_memory_gen::Checked) -> String {

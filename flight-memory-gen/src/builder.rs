@@ -11,11 +11,17 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use crate::check::{Analysis, ReadError};
+use crate::codegen::ExternalTerm;
 use crate::codegen::{GenerateError, OUTPUT_FILE, generate_with};
 use crate::diagnostic::Diagnostics;
 use crate::linker::LINKER_SCRIPT_FILE;
 use crate::naming::{did_you_mean, list_names};
-use crate::scan::{ScanError, scan_crate};
+use crate::scan::{CfgValues, ScanError, key_file, scan_crate};
+use crate::totals::{self, MacrosOverBudget};
+
+/// The environment variable the build script sets for the compiler (`cargo::rustc-env`) to a file listing the
+/// macro uses it counted, so that `flight-memory-macros` can say at the use why one is not counted.
+pub const USES_ENV: &str = "FLIGHT_MEMORY_USES";
 
 /// The environment variable that selects the platform a build generates code for, when memory.toml has
 /// several: `FLIGHT_MEMORY_PLATFORM=ground-sim cargo build`.
@@ -84,6 +90,8 @@ pub struct Builder {
     cargo_directives: bool,
     /// The crate root file scanned for `#[memory_pool]` and `buffer_bins!` (see [`Builder::sources`]).
     sources: Option<PathBuf>,
+    /// The crate's directory, which the uses' keys are relative to (`CARGO_MANIFEST_DIR`).
+    base: Option<PathBuf>,
 }
 
 impl Default for Builder {
@@ -109,13 +117,14 @@ impl Builder {
             write_linker_script: true,
             cargo_directives: true,
             sources: None,
+            base: None,
         }
     }
 
     /// The crate root file (`src/lib.rs` or `src/main.rs`) whose module tree is scanned for `#[memory_pool]` and
     /// `buffer_bins!`, so that the static memory they declare is counted in the budget with memory.toml's
     /// items. By default [`generate`](Builder::generate) scans `$CARGO_MANIFEST_DIR/src/lib.rs`, else
-    /// `src/main.rs`, when it runs in a build script.
+    /// `src/main.rs`, when it runs in a build script (with [`cargo_directives`](Builder::cargo_directives) on).
     ///
     /// ```no_run
     /// flight_memory_gen::Builder::new().sources("src/bin/flight.rs").generate().unwrap();
@@ -233,7 +242,11 @@ impl Builder {
     pub fn generate(&self) -> Result<Generated, BuildError> {
         let env_platform = std::env::var_os(PLATFORM_ENV).filter(|v| !v.is_empty());
         let mut builder = self.clone();
-        if builder.sources.is_none() {
+        // A build script's crate (a tool that is not one, like the CLI, scans nothing unless told to).
+        if self.cargo_directives {
+            builder.base = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+        }
+        if builder.sources.is_none() && self.cargo_directives {
             builder.sources = std::env::var_os("CARGO_MANIFEST_DIR").and_then(|dir| {
                 let src = PathBuf::from(dir).join("src");
                 [src.join("lib.rs"), src.join("main.rs")]
@@ -264,6 +277,24 @@ impl Builder {
             let _ = writeln!(directives, "cargo::rerun-if-env-changed={PLATFORM_ENV}");
         }
         let analysis = Analysis::of_file(&self.config).map_err(BuildError::Read)?;
+        if analysis.has_errors() && self.cargo_directives {
+            // memory.toml's own errors come first; their advice leaves out the macro uses, which these add.
+            if let Some(Ok(external)) = self
+                .sources
+                .as_ref()
+                .map(|root| scan_crate(root, self.base.as_deref()))
+            {
+                let cfg = CfgValues::from_env();
+                for over in totals::over(analysis.source(), analysis.layouts(), &external, &cfg) {
+                    for line in over.lines() {
+                        let _ = writeln!(
+                            directives,
+                            "cargo::warning=with the crate's macro uses: {line}"
+                        );
+                    }
+                }
+            }
+        }
         let checked = analysis.into_result().map_err(BuildError::Invalid)?;
         let file = self.config.display().to_string();
         let platforms: Vec<String> = checked
@@ -293,11 +324,22 @@ impl Builder {
                     let dir = root.parent().unwrap_or(Path::new("."));
                     let _ = writeln!(directives, "cargo::rerun-if-changed={}", dir.display());
                 }
-                scan_crate(root).map_err(BuildError::Scan)?
+                scan_crate(root, self.base.as_deref()).map_err(BuildError::Scan)?
             }
             None => Vec::new(),
         };
-        let code = generate_with(&checked, &platform, &external).map_err(BuildError::Generate)?;
+        let cfg = CfgValues::from_env();
+        if self.cargo_directives {
+            for warning in undecided(&external, &cfg) {
+                let _ = writeln!(directives, "cargo::warning={warning}");
+            }
+        }
+        totals::check(&checked, &external, &cfg).map_err(BuildError::Macros)?;
+        let mut code =
+            generate_with(&checked, &platform, &external).map_err(BuildError::Generate)?;
+        if let Some(root) = &self.sources {
+            code.push_str(&library_only(root, self.base.as_deref()));
+        }
         let output = match &self.output {
             Some(path) if path == Path::new(STDOUT) => {
                 directives
@@ -323,25 +365,30 @@ impl Builder {
         // The linker fragment goes in OUT_DIR (else next to the code), which the linker searches. Code written to
         // standard output outside a build has no place for it unless a path was given.
         let to_stdout_only = output == Path::new(STDOUT) && out_dir.is_none();
-        let linker_script = if self.write_linker_script
-            && !(to_stdout_only && self.linker_script.is_none())
-        {
-            let base = match out_dir {
-                Some(dir) => PathBuf::from(dir),
-                None => output.parent().map_or_else(PathBuf::new, Path::to_path_buf),
+        let linker_script =
+            if self.write_linker_script && !(to_stdout_only && self.linker_script.is_none()) {
+                let base = match out_dir {
+                    Some(dir) => PathBuf::from(dir),
+                    None => output.parent().map_or_else(PathBuf::new, Path::to_path_buf),
+                };
+                let path = base.join(
+                    self.linker_script
+                        .as_deref()
+                        .unwrap_or(Path::new(LINKER_SCRIPT_FILE)),
+                );
+                let script = crate::linker::linker_script(&checked, &platform)
+                    .map_err(BuildError::Generate)?;
+                write_if_changed(&path, &script)?;
+                Some(path)
+            } else {
+                None
             };
-            let path = base.join(
-                self.linker_script
-                    .as_deref()
-                    .unwrap_or(Path::new(LINKER_SCRIPT_FILE)),
-            );
-            let script =
-                crate::linker::linker_script(&checked, &platform).map_err(BuildError::Generate)?;
-            write_if_changed(&path, &script)?;
-            Some(path)
-        } else {
-            None
-        };
+        // The macro uses the scan counted, for the macros to look themselves up in (build scripts only).
+        let uses = output.with_extension("uses");
+        if self.cargo_directives && output != Path::new(STDOUT) {
+            let listing = uses_listing(self.sources.as_deref(), self.base.as_deref(), &external);
+            write_if_changed(&uses, &listing)?;
+        }
         let config = std::path::absolute(&self.config).unwrap_or_else(|_| self.config.clone());
         if self.cargo_directives {
             if let Some(dir) = linker_script.as_deref().and_then(Path::parent) {
@@ -350,6 +397,9 @@ impl Builder {
                     "cargo::rustc-link-search=native={}",
                     dir.display()
                 );
+            }
+            if output != Path::new(STDOUT) {
+                let _ = writeln!(directives, "cargo::rustc-env={USES_ENV}={}", uses.display());
             }
             let _ = writeln!(
                 directives,
@@ -444,6 +494,8 @@ pub enum BuildError {
     /// A source file of the crate could not be read or parsed while looking for `#[memory_pool]` and
     /// `buffer_bins!`.
     Scan(ScanError),
+    /// Memory.toml's items and the macros' items together do not fit a region.
+    Macros(MacrosOverBudget),
 }
 
 impl BuildError {
@@ -452,6 +504,7 @@ impl BuildError {
     pub fn cargo_errors(&self) -> Vec<String> {
         let lines = match self {
             BuildError::Invalid(diagnostics) => diagnostics.short_lines(),
+            BuildError::Macros(error) => error.lines(),
             other => vec![other.to_string()],
         };
         // A directive is one line.
@@ -543,6 +596,7 @@ impl fmt::Display for BuildError {
             }
             BuildError::Generate(error) => error.fmt(f),
             BuildError::Scan(error) => error.fmt(f),
+            BuildError::Macros(error) => error.fmt(f),
         }
     }
 }
@@ -555,9 +609,59 @@ impl std::error::Error for BuildError {
             BuildError::Write { error, .. } => Some(error),
             BuildError::Generate(error) => Some(error),
             BuildError::Scan(error) => Some(error),
+            BuildError::Macros(error) => Some(error),
             _ => None,
         }
     }
+}
+
+/// The warnings for the predicates of `external`'s uses that a build script cannot decide.
+fn undecided(external: &[ExternalTerm], cfg: &CfgValues) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for term in external {
+        for predicate in &term.cfg {
+            if cfg.eval(predicate).is_none() {
+                warnings.push(format!(
+                    "{}: the build script cannot decide `#[cfg({predicate})]` of {}: it counts it in its totals; \
+                     rustc counts it exactly when it compiles the use",
+                    term.location, term.what
+                ));
+            }
+        }
+    }
+    warnings
+}
+
+/// The listing of the uses the build script counted, for [`USES_ENV`]: `root FILE`, then one claim per line.
+fn uses_listing(root: Option<&Path>, base: Option<&Path>, external: &[ExternalTerm]) -> String {
+    let mut listing = String::new();
+    if let Some(root) = root {
+        listing.push_str(&format!("root {}\n", key_file(root, base)));
+    }
+    for claim in external.iter().filter_map(|t| t.claim.as_deref()) {
+        listing.push_str(claim);
+        listing.push('\n');
+    }
+    listing
+}
+
+/// When the scan starts at a library's root, the code is the library's: a binary of the package that includes
+/// it too would reserve memory.toml's items twice, so it does not compile.
+fn library_only(root: &Path, base: Option<&Path>) -> String {
+    let file = key_file(root, base);
+    if !file.ends_with("lib.rs") {
+        return String::new();
+    }
+    let message = format!(
+        "flight_memory::include_memory!() is in a binary of a package whose library ({file}) has the memory plan: \
+         including it again would reserve every item of memory.toml twice. Include it once, in the library, and \
+         write `use LIBRARY_NAME::memory;` in the binary; declare #[memory_pool] and buffer_bins! in the library too"
+    );
+    format!(
+        "\n// The plan belongs to the library (the build script scanned {file}): a binary of the package uses the \
+         library's `memory`.\nconst _: () = if ::core::option_env!(\"CARGO_BIN_NAME\").is_some() {{\n    \
+         ::core::panic!({message:?});\n}};\n"
+    )
 }
 
 #[cfg(test)]

@@ -74,7 +74,7 @@ pub(crate) fn run(
             .find(|p| p.is_file())
     });
     let external = match &root {
-        Some(root) => match scan_crate(root) {
+        Some(root) => match scan_crate(root, None) {
             Ok(terms) => terms,
             Err(error) => return usage(error),
         },

@@ -80,7 +80,7 @@ mod validate;
 #[cfg(feature = "verify")]
 pub mod verify;
 
-pub use builder::{BuildError, Builder, CONFIG_ENV, Generated, PLATFORM_ENV, build};
+pub use builder::{BuildError, Builder, CONFIG_ENV, Generated, PLATFORM_ENV, USES_ENV, build};
 pub use check::{Analysis, CheckError, Checked, ReadError, check_file, check_str};
 pub use codegen::{
     ExternalTerm, GenerateError, OUTPUT_FILE, RUNTIME_PATH, generate, generate_with,
@@ -95,4 +95,9 @@ pub use linker::{LINKER_SCRIPT_FILE, linker_memory_name, linker_script, region_s
 pub use source::{Location, SourceFile, Span};
 
 mod scan;
-pub use scan::{BUFFER_BINS_KEY, MEMORY_POOL_KEY, ScanError, scan_crate, scan_source};
+mod totals;
+pub use scan::{
+    BUFFER_BINS_KEY, CfgValues, MEMORY_POOL_KEY, ScanError, claim_name, key_file, scan_crate,
+    scan_source,
+};
+pub use totals::{MacrosOverBudget, check as check_macros};

@@ -15,6 +15,8 @@ use flight_memory_gen::layout::PlatformLayout;
 use flight_memory_gen::size::display_size;
 use flight_memory_gen::{Analysis, BuildError, Builder, report};
 
+mod macro_uses;
+
 /// Check memory.toml plans, show their layout, and generate their Rust code.
 #[derive(Parser)]
 #[command(name = "flight-memory-gen", version, about)]
@@ -32,6 +34,10 @@ enum Command {
     Check {
         /// The memory.toml file.
         file: PathBuf,
+        /// Also scan this crate's sources (its `src/lib.rs` or `src/main.rs` and the modules they reach) for
+        /// `#[memory_pool]` and `buffer_bins!`, as its build script does, and add what is known of them.
+        #[arg(long = "crate", value_name = "DIR")]
+        krate: Option<PathBuf>,
     },
     /// Show how FILE's items fit their regions: a table, JSON for CI, or an SVG memory map.
     Report {
@@ -105,7 +111,7 @@ const USAGE_OR_IO: u8 = 2;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Check { file } => check(&file, cli.color),
+        Command::Check { file, krate } => check(&file, krate.as_deref(), cli.color),
         Command::Report {
             file,
             platform,
@@ -148,7 +154,7 @@ fn print_diagnostics(errors: &flight_memory_gen::Diagnostics, colour: Colour) {
     let _ = stderr.flush();
 }
 
-fn check(file: &PathBuf, colour: Colour) -> ExitCode {
+fn check(file: &PathBuf, krate: Option<&std::path::Path>, colour: Colour) -> ExitCode {
     let analysis = match load(file) {
         Ok(analysis) => analysis,
         Err(code) => return code,
@@ -167,7 +173,25 @@ fn check(file: &PathBuf, colour: Colour) -> ExitCode {
     for layout in layouts {
         println!("  {}", summary(layout));
     }
-    ExitCode::SUCCESS
+    for layout in layouts.iter().take(1) {
+        for region in &layout.regions {
+            for term in &region.used.terms {
+                println!(
+                    "  unknown here: {} x `{}` in region `{}`, whose size only rustc knows (checked when the crate builds)",
+                    term.count, term.type_path, region.name.value
+                );
+            }
+        }
+    }
+    match krate {
+        Some(dir) => macro_uses::check(file, dir),
+        None => {
+            println!(
+                "  not scanned: #[memory_pool] and buffer_bins! in a crate's sources (give --crate DIR to add them)"
+            );
+            ExitCode::SUCCESS
+        }
+    }
 }
 
 fn summary(layout: &PlatformLayout) -> String {

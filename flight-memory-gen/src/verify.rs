@@ -311,13 +311,17 @@ fn storage_of(
         ));
     }
     for term in external.iter().filter(|t| t.region == region.name.value) {
-        match term.key.strip_prefix(BUFFER_BINS_KEY) {
-            Some(path) => items.push((term.what.clone(), vec![format!("{path}::STORAGE")])),
-            None => notes.push(format!(
+        // `what` names the use's item between backticks (``buffer_bins! `UPLINK` ``); its statics are found by
+        // the path's last segments, wherever the use is (a module, a function body).
+        let name = term.what.split('`').nth(1).unwrap_or_default();
+        if term.what.starts_with(BUFFER_BINS_KEY) {
+            items.push((term.what.clone(), vec![format!("{name}::STORAGE")]));
+        } else {
+            notes.push(format!(
                 "{} of region `{}`: a typed pool keeps its values in its own static, in .bss, not in the region's \
                  section",
                 term.what, region.name.value
-            )),
+            ));
         }
     }
     items

@@ -3,11 +3,10 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
-use syn::Ident;
 
 use crate::ast::{BinsDecl, PoolInput};
 use crate::valid::{self, BoundPool, PoolKind, Region, ValidBins};
-use crate::{attr, config};
+use crate::{attr, claim, config};
 
 /// `#[memory_pool(args)] item`.
 pub fn memory_pool(args: TokenStream, input: TokenStream) -> TokenStream {
@@ -65,11 +64,10 @@ fn own_pool(input: &PoolInput, count: u64, region: &Region) -> TokenStream {
         "The static pool of {count} `{ident}`s declared by `#[memory_pool]`, counted in the budget of region `{}`.",
         region.name
     );
-    let check = in_ledger(
-        flight_memory_gen::MEMORY_POOL_KEY,
+    let check = claim::claim(
         ident,
         &format!("#[memory_pool] on `{ident}`"),
-        region,
+        &region.name,
         quote! { #ty },
         TokenStream::new(),
     );
@@ -205,11 +203,10 @@ fn manager(decl: &BinsDecl, valid: &ValidBins) -> TokenStream {
             "flight-memory-macros and flight-memory do not match: use the versions released together"
         );
     };
-    let check = in_ledger(
-        flight_memory_gen::BUFFER_BINS_KEY,
+    let check = claim::claim(
         name,
         &format!("buffer_bins! `{name}`"),
-        &valid.region,
+        &valid.region.name,
         quote! {
             (
                 ::flight_memory::BufferManager<'static>,
@@ -252,83 +249,4 @@ fn default_id(name: &str) -> u32 {
         hash = hash.wrapping_mul(0x0100_0193);
     }
     0x8000_0000 | (hash & 0x7fff_ffff)
-}
-
-/// `const _` asserting that region's ledger has this item's term (`prefix` + module path + `name`), counting one
-/// value of `ty`. `setup` is put before (local consts `ty` names).
-fn in_ledger(
-    prefix: &str,
-    name: &Ident,
-    what: &str,
-    region: &Region,
-    ty: TokenStream,
-    setup: TokenStream,
-) -> TokenStream {
-    let ledger = format_ident!("{}", region.ledger);
-    let name_text = name.to_string();
-    let missing = format!(
-        "{what} is not in the memory budget: the ledger of region `{}` has no entry for it. flight-memory-gen \
-         counts the uses it finds at module level in the files reached from the crate root (`mod NAME;`); \
-         declare it there (not in a function body, nor through another macro or a `#[path]` module), and make \
-         sure build.rs calls `flight_memory_gen::build` (or `Builder::generate`)",
-        region.name
-    );
-    let mismatch = format!(
-        "{what}: the ledger of region `{}` counts a different size than this declaration takes; the sources \
-         changed since the build script ran, or flight-memory-gen and flight-memory-macros do not match",
-        region.name
-    );
-    quote_spanned! {name.span()=>
-        const _: () = {
-            #setup
-            /// Whether `key` is `prefix` + `module` without the crate's name + `::` + `name`.
-            const fn matches(key: &str, prefix: &str, module: &str, name: &str) -> bool {
-                let (k, p, m, n) = (key.as_bytes(), prefix.as_bytes(), module.as_bytes(), name.as_bytes());
-                let mut first = 0;
-                while first + 1 < m.len() && !(m[first] == b':' && m[first + 1] == b':') {
-                    first += 1;
-                }
-                let start = if first + 1 < m.len() { first + 2 } else { m.len() };
-                let module_len = m.len() - start;
-                let separator = if module_len > 0 { 2 } else { 0 };
-                if k.len() != p.len() + module_len + separator + n.len() {
-                    return false;
-                }
-                let mut i = 0;
-                while i < k.len() {
-                    let expected = if i < p.len() {
-                        p[i]
-                    } else if i < p.len() + module_len {
-                        m[start + i - p.len()]
-                    } else if i < p.len() + module_len + separator {
-                        b':'
-                    } else {
-                        n[i - p.len() - module_len - separator]
-                    };
-                    if k[i] != expected {
-                        return false;
-                    }
-                    i += 1;
-                }
-                true
-            }
-            let ledger = &crate::memory::__budget::#ledger;
-            let size = ::core::mem::size_of::<#ty>();
-            let mut found = false;
-            let mut i = 0;
-            while i < ledger.terms.len() {
-                let term = &ledger.terms[i];
-                if matches(term.key, #prefix, ::core::module_path!(), #name_text) {
-                    if term.count != 1 || term.size != size {
-                        ::core::panic!(#mismatch);
-                    }
-                    found = true;
-                }
-                i += 1;
-            }
-            if !found {
-                ::core::panic!(#missing);
-            }
-        };
-    }
 }

@@ -35,19 +35,21 @@
 //! # How the budget sees the macros
 //!
 //! The build script scans the crate's sources (`flight_memory_gen::scan_crate`, from the crate root through
-//! `mod NAME;` files) for `#[memory_pool(count = .., region = ..)]` and `buffer_bins!` at module level, and adds a
-//! term per use, `size_of` the exact static it declares, to its region's ledger in the generated
-//! `memory::__budget`, where the region's total is checked against its size at compile time with memory.toml's
-//! items. Each expansion asserts at compile time that the ledger has its term with its count and size, so a use
-//! the scan did not see (inside a function, made by another macro, behind `#[path]`) is a compile error, not
-//! memory outside the budget. Types and statics must be reachable from the crate root (`crate::a::b::Packet`)
-//! for the ledger to name them.
+//! `mod NAME;` files, into function bodies, impl blocks and closures) for `#[memory_pool(count = .., region =
+//! ..)]` and `buffer_bins!`, and keys each use by the file, line and column of its name. The generated
+//! `memory::__budget::uses` declares one type per use, named after that location; the expansion (`claim`)
+//! implements the runtime's `Counted` for it with `size_of` the exact static it declares, which the region's
+//! ledger adds up with memory.toml's items and checks at compile time, on every platform, at the use. A use the
+//! scan did not see (made by another macro, in an `include!`d file) is a compile error at the use saying why;
+//! a second expansion of one use is a conflicting implementation (E0119). The location comes from
+//! `proc_macro::Span::line`/`column`/`local_file`: this crate needs Rust 1.88.
 //!
 //! The crate is split as thiserror's is: `attr` (parse) → `ast` (model) → `valid` (checks against the syntax
 //! rules and memory.toml, through `config`) → `expand` (code, or a fallback that keeps one error per mistake).
 
 mod ast;
 mod attr;
+mod claim;
 mod config;
 mod doc_plan;
 mod expand;

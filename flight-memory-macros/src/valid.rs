@@ -20,8 +20,6 @@ pub const MAX_BUFFER_ALIGNMENT: u64 = 4096;
 /// A region of the selected platform.
 pub struct Region {
     pub name: String,
-    /// The name of its ledger constant: `REGION_SRAM`.
-    pub ledger: String,
     pub section: Option<String>,
 }
 
@@ -141,7 +139,6 @@ pub fn region(lit: &LitStr, plan: &Plan) -> Result<Region, Error> {
     let name = lit.value();
     match plan.region(&name) {
         Some(region) => Ok(Region {
-            ledger: format!("REGION_{}", static_name(&name)),
             section: region.section.clone(),
             name,
         }),
@@ -265,16 +262,16 @@ pub fn bins(decl: &BinsDecl, plan: &Plan) -> Result<ValidBins, Error> {
         let count = positive(&bin.count, "count", "the number of buffers of the bin")
             .map_err(|e| combine(&mut errors, e))
             .ok();
-        if let Some(size) = size {
-            if seen.insert(size, bin.size.span()).is_some() {
-                combine(
-                    &mut errors,
-                    Error::new(
-                        bin.size.span(),
-                        format!("two bins of size {size}: merge them into one (add their counts)"),
-                    ),
-                );
-            }
+        if let Some(size) = size
+            && seen.insert(size, bin.size.span()).is_some()
+        {
+            combine(
+                &mut errors,
+                Error::new(
+                    bin.size.span(),
+                    format!("two bins of size {size}: merge them into one (add their counts)"),
+                ),
+            );
         }
         if let (Some(size), Some(count)) = (size, count) {
             bins.push((size, count));

@@ -14,6 +14,7 @@ fn ui() {
     unsafe {
         std::env::set_var("OUT_DIR", env!("OUT_DIR"));
         std::env::set_var("FLIGHT_MEMORY_CONFIG", config);
+        std::env::set_var("FLIGHT_MEMORY_USES", concat!(env!("OUT_DIR"), "/ui.uses"));
         std::env::remove_var("FLIGHT_MEMORY_PLATFORM");
     }
     let cases = trybuild::TestCases::new();
@@ -22,6 +23,7 @@ fn ui() {
     // SAFETY: as above.
     unsafe {
         std::env::remove_var("FLIGHT_MEMORY_CONFIG");
+        std::env::remove_var("FLIGHT_MEMORY_USES");
     }
     let cases = trybuild::TestCases::new();
     cases.compile_fail("tests/ui-no-plan/*.rs");

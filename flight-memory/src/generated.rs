@@ -81,7 +81,7 @@ pub mod __private_v0_1 {
         buffer_manager_item, linear_item, pool_component_item, pool_item, stack_item,
         typed_pool_item,
     };
-    pub use super::ledger::{RegionLedger, Term};
+    pub use super::ledger::{BudgetError, Counted, RegionLedger, Term, check_all};
     pub use crate::platform::{ItemInfo, ItemKind, Platform, RegionInfo};
     pub use crate::{
         AllocationStrategy, Allocator, Bin, BinTable, BufferManager, BufferState, BufferStorage,

@@ -83,10 +83,12 @@ fn prints_the_cargo_directives() {
         "cargo::rerun-if-changed={config}\n\
          cargo::rerun-if-env-changed=FLIGHT_MEMORY_PLATFORM\n\
          cargo::rustc-link-search=native={dir}\n\
+         cargo::rustc-env=FLIGHT_MEMORY_USES={uses}\n\
          cargo::rustc-env=FLIGHT_MEMORY_CONFIG={config}\n\
          cargo::rustc-env=FLIGHT_MEMORY_PLATFORM=sim\n",
         config = config.display(),
-        dir = dir.display()
+        dir = dir.display(),
+        uses = dir.join("flight_memory.uses").display()
     );
     assert_eq!(String::from_utf8(directives).unwrap(), expected);
     assert_eq!(generated.linker_script, Some(dir.join("flight-memory.x")));

@@ -3,40 +3,60 @@
 //!
 //! For every region, a `REGION_<NAME>: RegionLedger` holds the platform, the region, where its size is written,
 //! its size, the bytes the generator counted (`known`) and one `Term` per size only rustc knows: each pool with
-//! `type = "..."` (`TERM_<POOL>`), and each [`ExternalTerm`] (the hook for the macros). `USED_<NAME>` is
+//! `type = "..."` (`TERM_<POOL>`), and each [`ExternalTerm`] (a macro use the scan found). `USED_<NAME>` is
 //! `REGION_<NAME>.used()`, evaluated in a `const`: a region over its size fails compilation with a message
 //! that names the region, the location to change in memory.toml, and every number. `memory::PLATFORM` reports
 //! the same figures.
+//!
+//! Every other platform of the plan gets the same ledgers (`PLATFORM_<P>_<REGION>`), with its own region
+//! sizes and counts and the same terms, also evaluated: a build checks the sizes only rustc knows against
+//! every platform, and the error names the platform.
+//!
+//! A macro use is a type in `uses` (named by [`claim_name`](crate::claim_name)) whose size the use's expansion
+//! gives by implementing the runtime's `Counted` trait; its term repeats the use's `#[cfg]` predicates, with a
+//! zero term under the negation.
 
 use super::text::{Code, array, generic, seq, string, text};
 use super::{Context, type_text};
-use crate::layout::{ItemLayout, RegionLayout};
+
+use crate::layout::{ItemLayout, PlatformLayout, RegionLayout};
 use crate::naming::static_name;
 
-/// A size declared outside memory.toml, counted in a region's ledger: `count` values of `type_path`, in blocks
-/// aligned to at least `min_align`.
+/// A size declared outside memory.toml, counted in a region's ledger.
 ///
-/// This is what a scan of a crate's sources for `#[memory_pool]` and `buffer_bins!` (flight-memory-macros)
-/// produces, one per use; see [`generate_with`](crate::generate_with). The macro's expansion asserts with
-/// `RegionLedger::has(key)` that the generator counted it.
+/// Either a macro use the scan found (`claim` is set: the generated code declares the type `uses::CLAIM`, the
+/// use's expansion implements `Counted` for it with its size and alignment, and the term counts one value of
+/// that size), or `count` values of `type_path`, in blocks aligned to at least `min_align`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ExternalTerm {
-    /// Unique in the ledger, and computable by the macro's expansion from its own input (e.g.
-    /// `memory_pool:crate::tlm::Packet`).
+    /// Unique in the plan: where the use is (`src/tlm.rs:12:12`).
     pub key: String,
     /// What it is, for messages (``#[memory_pool] on `Packet` ``).
     pub what: String,
-    /// Where it is declared (`src/tlm.rs:12:1`).
+    /// Where it is declared (`src/tlm.rs:12:12`).
     pub location: String,
     /// The region it is counted in.
     pub region: String,
-    /// The Rust type whose `size_of` and `align_of` are counted (e.g. `flight_memory::TypedPool<Packet, 64>`).
+    /// Where the region is named (`src/tlm.rs:11:36`), for errors about it.
+    pub region_location: Option<String>,
+    /// The Rust type whose `size_of` and `align_of` are counted (e.g. `flight_memory::TypedPool<Packet, 64>`),
+    /// when `claim` is not set.
     pub type_path: String,
     /// How many values of the type.
     pub count: u64,
     /// The smallest alignment of a block (a power of two).
     pub min_align: u64,
+    /// The name of the type in `memory::__budget::uses` that the use's expansion claims.
+    pub claim: Option<String>,
+    /// The `#[cfg(...)]` predicates around the use (the tokens inside the parentheses), all of which must hold
+    /// for it to be compiled.
+    pub cfg: Vec<String>,
+    /// What the build script knows of its bytes before rustc: a lower bound, or the exact size if
+    /// `known_is_exact`.
+    pub known_bytes: u64,
+    /// Whether `known_bytes` is exact.
+    pub known_is_exact: bool,
 }
 
 impl ExternalTerm {
@@ -54,9 +74,14 @@ impl ExternalTerm {
             what: what.into(),
             location: location.into(),
             region: region.into(),
+            region_location: None,
             type_path: type_path.into(),
             count,
             min_align: 1,
+            claim: None,
+            cfg: Vec::new(),
+            known_bytes: 0,
+            known_is_exact: false,
         }
     }
 }
@@ -70,9 +95,145 @@ pub(super) fn budget(cx: &Context<'_>, code: &mut Code) {
     code.doc(&["The budget ledger of every region (hidden: read `PLATFORM` instead)."]);
     code.open("pub mod __budget {");
     code.line("use super::fm;");
-    let mut ledgers = Vec::new();
+    code.doc(&[
+        "One program, one memory plan: a program that links two crates which each include a plan (each with a \
+         ledger of its own, neither counting the other's items) fails to link, with this name in the error.",
+    ]);
+    code.line("#[allow(non_upper_case_globals)]");
+    code.line("#[unsafe(no_mangle)]");
+    code.line("#[used]");
+    code.line("pub static flight_memory_plan_included_by_two_crates_of_one_program: u8 = 0;");
+    code.doc(&[
+        "This crate's plan, which each macro use references: linking a use links the plan's name above with it.",
+    ]);
+    code.line("#[used]");
+    code.line("pub static PLAN: &u8 = &flight_memory_plan_included_by_two_crates_of_one_program;");
+    uses(cx, code);
+    external_terms(cx, code);
+    platform_ledgers(cx, cx.layout, "", code);
+    let mut modules = Vec::new();
+    for (index, layout) in cx.layouts.iter().enumerate() {
+        // The build script checked what it counted; rustc adds the sizes only it knows, if there are any.
+        let has_terms = !cx.external.is_empty()
+            || layout
+                .regions
+                .iter()
+                .any(|r| r.items.iter().any(|i| !i.storage.terms.is_empty()));
+        if layout.platform.value == cx.layout.platform.value || !has_terms {
+            continue;
+        }
+        code.doc(&[format!(
+            "The ledgers of platform `{}`, checked in every build: the sizes only rustc knows fit every platform.",
+            layout.platform.value
+        )]);
+        code.open(&format!("pub mod platform_{index} {{"));
+        code.line("use super::fm;");
+        platform_ledgers(cx, layout, "super::", code);
+        code.close("}");
+        modules.push((index, layout));
+    }
+    if !cx.external.is_empty() {
+        all_ledgers(cx, &modules, code);
+    }
+    code.close("}");
+}
+
+/// `uses`: one type per macro use the scan found, which the use's expansion claims.
+fn uses(cx: &Context<'_>, code: &mut Code) {
+    let claims: Vec<(&ExternalTerm, &str)> = cx
+        .external
+        .iter()
+        .filter_map(|t| t.claim.as_deref().map(|c| (t, c)))
+        .collect();
+    if claims.is_empty() {
+        return;
+    }
+    code.doc(&[
+        "The uses of `#[memory_pool]` and `buffer_bins!` the build script counted: each use's expansion implements \
+         `Counted` for its type (a second expansion of one use is a conflicting implementation)."
+            .to_string(),
+    ]);
+    code.open("pub mod uses {");
+    for (term, claim) in claims {
+        let what = term.what.replace('[', "\\[").replace(']', "\\]");
+        code.doc(&[format!("{what} at `{}`.", term.location)]);
+        code.line("#[allow(non_camel_case_types)]");
+        code.line_fmt(format_args!("pub struct {claim};"));
+    }
+    code.close("}");
+}
+
+/// The `EXTERNAL_<REGION>_<N>` terms, shared by every platform's ledgers.
+fn external_terms(cx: &Context<'_>, code: &mut Code) {
     for region in &cx.layout.regions {
-        let terms = region_terms(cx, region, code);
+        for (index, external) in cx
+            .external
+            .iter()
+            .filter(|t| t.region == region.name.value)
+            .enumerate()
+        {
+            let name = external_name(&region.name.value, index);
+            // `#[memory_pool]` would read as a broken intra-doc link to rustdoc.
+            let what = external.what.replace('[', "\\[").replace(']', "\\]");
+            let predicate =
+                (!external.cfg.is_empty()).then(|| format!("all({})", external.cfg.join(", ")));
+            code.doc(&[format!("{what} (`{}`).", external.location)]);
+            if let Some(predicate) = &predicate {
+                code.line_fmt(format_args!("#[cfg({predicate})]"));
+            }
+            match &external.claim {
+                Some(claim) => {
+                    let ty = format!("uses::{claim}");
+                    let wrapped =
+                        code.open_assignment(&format!("pub const {name}: fm::Term"), "fm::Term {");
+                    code.line_fmt(format_args!("key: {},", string(&external.key)));
+                    code.line_fmt(format_args!("what: {},", string(&external.what)));
+                    code.line_fmt(format_args!("location: {},", string(&external.location)));
+                    code.line("type_name: \"\",");
+                    code.line("count: 1,");
+                    code.line_fmt(format_args!("size: <{ty} as fm::Counted>::SIZE,"));
+                    code.line_fmt(format_args!("align: <{ty} as fm::Counted>::ALIGN,"));
+                    code.line("min_align: 1,");
+                    code.close_assignment(wrapped, "};");
+                }
+                None => write_term(
+                    code,
+                    &name,
+                    &external.key,
+                    &external.what,
+                    &external.location,
+                    &type_text(&external.type_path),
+                    external.count,
+                    external.min_align.max(1),
+                ),
+            }
+            if let Some(predicate) = &predicate {
+                code.doc(&[format!(
+                    "Not compiled in this build: `{}`.",
+                    external.location
+                )]);
+                code.line_fmt(format_args!("#[cfg(not({predicate}))]"));
+                code.line_fmt(format_args!(
+                    "pub const {name}: fm::Term = fm::Term::absent({}, {}, {});",
+                    string(&external.key),
+                    string(&external.what),
+                    string(&external.location)
+                ));
+            }
+        }
+    }
+}
+
+fn external_name(region: &str, index: usize) -> String {
+    format!("EXTERNAL_{}_{index}", static_name(region))
+}
+
+/// The `TERM_*`, `REGION_*` and `USED_*` consts of `layout`'s regions, and their checks. `up` is the path from
+/// here to `__budget` (where the external terms are).
+fn platform_ledgers(cx: &Context<'_>, layout: &PlatformLayout, up: &str, code: &mut Code) {
+    let mut ledgers = Vec::new();
+    for region in &layout.regions {
+        let terms = region_terms(cx, region, up, code);
         ledgers.push((region, terms));
     }
     for (region, terms) in &ledgers {
@@ -93,7 +254,7 @@ pub(super) fn budget(cx: &Context<'_>, code: &mut Code) {
         );
         code.line_fmt(format_args!(
             "platform: {},",
-            string(&cx.layout.platform.value)
+            string(&layout.platform.value)
         ));
         code.line_fmt(format_args!("region: {},", string(name)));
         code.line_fmt(format_args!("location: {},", string(&location)));
@@ -116,7 +277,7 @@ pub(super) fn budget(cx: &Context<'_>, code: &mut Code) {
         )]);
         code.assignment(
             &format!("pub const USED_{upper}: u64"),
-            &text(format!("REGION_{upper}.used()")),
+            &text(format!("REGION_{upper}.used_saturating()")),
             ";",
         );
     }
@@ -134,19 +295,56 @@ pub(super) fn budget(cx: &Context<'_>, code: &mut Code) {
         ";",
     );
     code.comment(
-        "Evaluated whether or not anything reads them: a region over its size is a compile error.",
+        "A region over its size is a compile error. A region with macro uses is checked at each use instead, \
+         so the error is there; here only when none of them is compiled.",
     );
     for (region, _) in &ledgers {
-        code.line_fmt(format_args!(
-            "const _: u64 = USED_{};",
+        let predicates: Vec<String> = cx
+            .external
+            .iter()
+            .filter(|t| t.region == region.name.value && t.claim.is_some())
+            .map(|t| format!("all({})", t.cfg.join(", ")))
+            .collect();
+        if !predicates.is_empty() {
+            code.line_fmt(format_args!("#[cfg(not(any({})))]", predicates.join(", ")));
+        }
+        code.open(&format!(
+            "const _: () = if let Err(mut error) = fm::check_all(&[REGION_{}]) {{",
             static_name(&region.name.value)
         ));
+        code.line("::core::panic!(\"{}\", error.as_str())");
+        code.close("};");
     }
-    code.close("}");
 }
 
-/// Writes the `TERM_*` consts of `region` and returns their names.
-fn region_terms(cx: &Context<'_>, region: &RegionLayout, code: &mut Code) -> Vec<String> {
+/// `LEDGERS_<REGION>`: the region's ledger on every platform whose ledgers are generated, which a macro use
+/// checks (so that the error is at the use).
+fn all_ledgers(cx: &Context<'_>, modules: &[(usize, &PlatformLayout)], code: &mut Code) {
+    for region in &cx.layout.regions {
+        let upper = static_name(&region.name.value);
+        let mut names = vec![format!("REGION_{upper}")];
+        for (index, layout) in modules {
+            if layout.region(&region.name.value).is_some() {
+                names.push(format!("platform_{index}::REGION_{upper}"));
+            }
+        }
+        code.doc(&[format!(
+            "Region `{}` on every platform, for the checks of the macro uses.",
+            region.name.value
+        )]);
+        code.assignment(
+            &format!("pub const LEDGERS_{upper}: &[fm::RegionLedger]"),
+            &seq(vec![
+                text("&"),
+                array(names.iter().map(|n| text(n.clone())).collect()),
+            ]),
+            ";",
+        );
+    }
+}
+
+/// Writes the `TERM_*` consts of `region` and returns the names of its terms (the external ones too).
+fn region_terms(cx: &Context<'_>, region: &RegionLayout, up: &str, code: &mut Code) -> Vec<String> {
     let mut names = Vec::new();
     for item in &region.items {
         // Only a pool with `type = "..."` has a term.
@@ -164,34 +362,24 @@ fn region_terms(cx: &Context<'_>, region: &RegionLayout, code: &mut Code) -> Vec
             &name,
             &format!("pools.{}", item.name.value),
             &format!("pool `{}`", item.name.value),
-            &cx.location(term.span),
+            &format!(
+                "{}: type = {}",
+                cx.location(term.span),
+                cx.source.slice(term.span)
+            ),
             &ty,
             term.count,
             term.align,
         );
         names.push(name);
     }
-    for (index, external) in cx
+    let count = cx
         .external
         .iter()
         .filter(|t| t.region == region.name.value)
-        .enumerate()
-    {
-        let name = format!("EXTERNAL_{}_{index}", static_name(&region.name.value));
-        // `#[memory_pool]` would read as a broken intra-doc link to rustdoc.
-        let what = external.what.replace('[', "\\[").replace(']', "\\]");
-        code.doc(&[format!("{what} (`{}`).", external.location)]);
-        write_term(
-            code,
-            &name,
-            &external.key,
-            &external.what,
-            &external.location,
-            &type_text(&external.type_path),
-            external.count,
-            external.min_align.max(1),
-        );
-        names.push(name);
+        .count();
+    for index in 0..count {
+        names.push(format!("{up}{}", external_name(&region.name.value, index)));
     }
     names
 }

@@ -106,26 +106,45 @@ pub fn generate_with(
                 .collect(),
         });
     };
-    if let Some(term) = external.iter().find(|t| layout.region(&t.region).is_none()) {
+    for other in checked.layouts() {
+        let Some(term) = external.iter().find(|t| other.region(&t.region).is_none()) else {
+            continue;
+        };
+        let regions = other.regions.iter().map(|r| r.name.value.clone()).collect();
+        if let Some(location) = &term.region_location {
+            return Err(GenerateError::MacroRegion {
+                what: term.what.clone(),
+                location: location.clone(),
+                region: term.region.clone(),
+                platform: other.platform.value.clone(),
+                regions,
+            });
+        }
         return Err(GenerateError::UnknownRegion {
             region: term.region.clone(),
-            regions: layout
-                .regions
-                .iter()
-                .map(|r| r.name.value.clone())
-                .collect(),
+            regions,
+        });
+    }
+    let mut claims = std::collections::HashSet::new();
+    if let Some(term) = external
+        .iter()
+        .find(|t| t.claim.as_ref().is_some_and(|c| !claims.insert(c.as_str())))
+    {
+        return Err(GenerateError::SameClaim {
+            location: term.location.clone(),
         });
     }
     if let Some(term) = external
         .iter()
-        .find(|t| syn::parse_str::<syn::Type>(&t.type_path).is_err())
+        .find(|t| t.claim.is_none() && syn::parse_str::<syn::Type>(&t.type_path).is_err())
     {
         return Err(GenerateError::InvalidType {
             key: term.key.clone(),
             type_path: term.type_path.clone(),
         });
     }
-    let cx = Context::new(checked.source(), checked.config(), layout, external);
+    let mut cx = Context::new(checked.source(), checked.config(), layout, external);
+    cx.layouts = checked.layouts();
     // The sections are independent: a large plan writes them on two threads. The first also holds the file's
     // start, and the second is appended to it.
     let capacity = 800 * cx.placed.len();
@@ -216,6 +235,25 @@ pub enum GenerateError {
         /// The file's regions.
         regions: Vec<String>,
     },
+    /// A macro use names a region that a platform of the file does not declare.
+    MacroRegion {
+        /// The use (``#[memory_pool] on `Packet` ``).
+        what: String,
+        /// Where the region is named (`src/lib.rs:3:36`).
+        location: String,
+        /// The region named.
+        region: String,
+        /// The platform without it.
+        platform: String,
+        /// The platform's regions.
+        regions: Vec<String>,
+    },
+    /// Two macro uses map to one type name (files whose names differ only in punctuation, at the same line
+    /// and column).
+    SameClaim {
+        /// The second use.
+        location: String,
+    },
     /// An [`ExternalTerm`]'s type does not parse.
     InvalidType {
         /// The term's key.
@@ -238,6 +276,23 @@ impl fmt::Display for GenerateError {
                 "no region `{region}`: the regions are {}",
                 list_names(regions.iter().map(String::as_str))
             ),
+            GenerateError::MacroRegion {
+                what,
+                location,
+                region,
+                platform,
+                regions,
+            } => write!(
+                f,
+                "{location}: {what} is in region `{region}`, which memory.toml does not declare for platform \
+                 `{platform}`; its regions are {}",
+                list_names(regions.iter().map(String::as_str))
+            ),
+            GenerateError::SameClaim { location } => write!(
+                f,
+                "{location}: this use of flight-memory's macros has the same name in the budget as another one \
+                 at the same line and column of a file whose name differs only in punctuation; rename one file"
+            ),
             GenerateError::InvalidType { key, type_path } => {
                 write!(
                     f,
@@ -255,6 +310,8 @@ pub(crate) struct Context<'a> {
     source: &'a SourceFile,
     config: &'a Config,
     layout: &'a PlatformLayout,
+    /// Every platform's layout, the selected one included.
+    layouts: &'a [PlatformLayout],
     external: &'a [ExternalTerm],
     /// Each item's region and place in it.
     placed: HashMap<&'a str, (&'a RegionLayout, &'a ItemLayout)>,
@@ -277,6 +334,7 @@ impl<'a> Context<'a> {
             source,
             config,
             layout,
+            layouts: std::slice::from_ref(layout),
             external,
             placed,
         }

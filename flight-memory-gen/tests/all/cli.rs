@@ -351,3 +351,45 @@ fn regions_whose_sum_overflows_are_refused_by_every_command() {
     assert_eq!(o.status.code(), Some(1));
     assert!(!out.exists());
 }
+
+#[test]
+fn check_names_the_sizes_it_cannot_compute_and_scans_a_crate_on_request() {
+    let o = run(&["check", GOOD]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("unknown here: 64 x `crate::tlm::Packet` in region `sram`"),
+        "{out}"
+    );
+    assert!(out.contains("give --crate DIR"), "{out}");
+
+    let dir = std::env::temp_dir().join(format!("fm-cli-crate-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("src/lib.rs"),
+        "mod radio;\n#[memory_pool(count = 4, region = \"dtcm\")]\npub struct Event(u32);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/radio.rs"),
+        "pub fn f() { buffer_bins! { static RX: in \"sram\" { 65536 x 8 } } }\n",
+    )
+    .unwrap();
+    let krate = dir.to_str().unwrap();
+    let o = run(&["check", GOOD, "--crate", krate]);
+    let (out, err) = (stdout(&o), stderr(&o));
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert!(out.contains("2 macro uses in"), "{out}");
+    assert!(
+        out.contains("src/radio.rs:1:36: buffer_bins! `RX` in region `sram`: 524288 B of buffers"),
+        "{out}"
+    );
+    assert!(
+        out.contains("src/lib.rs:3:12: #[memory_pool] on `Event` in region `dtcm`: at least"),
+        "{out}"
+    );
+    assert!(
+        err.contains("region `sram` of platform `flight` is over its size with the macros' items"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

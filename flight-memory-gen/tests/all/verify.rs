@@ -7,7 +7,7 @@ use flight_memory_gen::{Checked, ExternalTerm, check_file, scan_crate};
 fn plan() -> (Checked, Vec<ExternalTerm>) {
     let checked = check_file("tests/verify/crate/memory.toml").expect("the fixture's plan passes");
     let external =
-        scan_crate("tests/verify/crate/src/main.rs").expect("the fixture's sources scan");
+        scan_crate("tests/verify/crate/src/main.rs", None).expect("the fixture's sources scan");
     (checked, external)
 }
 

@@ -116,6 +116,17 @@ pub mod memory {
     /// The budget ledger of every region (hidden: read `PLATFORM` instead).
     pub mod __budget {
         use super::fm;
+        /// One program, one memory plan: a program that links two crates which each include a plan
+        /// (each with a ledger of its own, neither counting the other's items) fails to link, with
+        /// this name in the error.
+        #[allow(non_upper_case_globals)]
+        #[unsafe(no_mangle)]
+        #[used]
+        pub static flight_memory_plan_included_by_two_crates_of_one_program: u8 = 0;
+        /// This crate's plan, which each macro use references: linking a use links the plan's name
+        /// above with it.
+        #[used]
+        pub static PLAN: &u8 = &flight_memory_plan_included_by_two_crates_of_one_program;
         /// Region `sram`: the generator's bytes and the sizes only rustc knows.
         pub const REGION_SRAM: fm::RegionLedger = fm::RegionLedger {
             platform: "cubesat-obc",
@@ -127,7 +138,7 @@ pub mod memory {
             terms: &[],
         };
         /// What region `sram`'s items need, checked against its size.
-        pub const USED_SRAM: u64 = REGION_SRAM.used();
+        pub const USED_SRAM: u64 = REGION_SRAM.used_saturating();
         /// Region `dtcm`: the generator's bytes and the sizes only rustc knows.
         pub const REGION_DTCM: fm::RegionLedger = fm::RegionLedger {
             platform: "cubesat-obc",
@@ -139,11 +150,16 @@ pub mod memory {
             terms: &[],
         };
         /// What region `dtcm`'s items need, checked against its size.
-        pub const USED_DTCM: u64 = REGION_DTCM.used();
+        pub const USED_DTCM: u64 = REGION_DTCM.used_saturating();
         /// Every region's ledger, in memory.toml's order.
         pub const REGIONS: &[fm::RegionLedger] = &[REGION_SRAM, REGION_DTCM];
-        // Evaluated whether or not anything reads them: a region over its size is a compile error.
-        const _: u64 = USED_SRAM;
-        const _: u64 = USED_DTCM;
+        // A region over its size is a compile error. A region with macro uses is checked at each
+        // use instead, so the error is there; here only when none of them is compiled.
+        const _: () = if let Err(mut error) = fm::check_all(&[REGION_SRAM]) {
+            ::core::panic!("{}", error.as_str())
+        };
+        const _: () = if let Err(mut error) = fm::check_all(&[REGION_DTCM]) {
+            ::core::panic!("{}", error.as_str())
+        };
     }
 }

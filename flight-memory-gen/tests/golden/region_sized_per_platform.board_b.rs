@@ -50,6 +50,17 @@ pub mod memory {
     /// The budget ledger of every region (hidden: read `PLATFORM` instead).
     pub mod __budget {
         use super::fm;
+        /// One program, one memory plan: a program that links two crates which each include a plan
+        /// (each with a ledger of its own, neither counting the other's items) fails to link, with
+        /// this name in the error.
+        #[allow(non_upper_case_globals)]
+        #[unsafe(no_mangle)]
+        #[used]
+        pub static flight_memory_plan_included_by_two_crates_of_one_program: u8 = 0;
+        /// This crate's plan, which each macro use references: linking a use links the plan's name
+        /// above with it.
+        #[used]
+        pub static PLAN: &u8 = &flight_memory_plan_included_by_two_crates_of_one_program;
         /// Region `ram`: the generator's bytes and the sizes only rustc knows.
         pub const REGION_RAM: fm::RegionLedger = fm::RegionLedger {
             platform: "board_b",
@@ -61,10 +72,13 @@ pub mod memory {
             terms: &[],
         };
         /// What region `ram`'s items need, checked against its size.
-        pub const USED_RAM: u64 = REGION_RAM.used();
+        pub const USED_RAM: u64 = REGION_RAM.used_saturating();
         /// Every region's ledger, in memory.toml's order.
         pub const REGIONS: &[fm::RegionLedger] = &[REGION_RAM];
-        // Evaluated whether or not anything reads them: a region over its size is a compile error.
-        const _: u64 = USED_RAM;
+        // A region over its size is a compile error. A region with macro uses is checked at each
+        // use instead, so the error is there; here only when none of them is compiled.
+        const _: () = if let Err(mut error) = fm::check_all(&[REGION_RAM]) {
+            ::core::panic!("{}", error.as_str())
+        };
     }
 }

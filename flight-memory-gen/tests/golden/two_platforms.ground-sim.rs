@@ -167,11 +167,22 @@ pub mod memory {
     /// The budget ledger of every region (hidden: read `PLATFORM` instead).
     pub mod __budget {
         use super::fm;
+        /// One program, one memory plan: a program that links two crates which each include a plan
+        /// (each with a ledger of its own, neither counting the other's items) fails to link, with
+        /// this name in the error.
+        #[allow(non_upper_case_globals)]
+        #[unsafe(no_mangle)]
+        #[used]
+        pub static flight_memory_plan_included_by_two_crates_of_one_program: u8 = 0;
+        /// This crate's plan, which each macro use references: linking a use links the plan's name
+        /// above with it.
+        #[used]
+        pub static PLAN: &u8 = &flight_memory_plan_included_by_two_crates_of_one_program;
         /// Pool `telemetry_packet`: 64 x `crate::tlm::Packet`.
         pub const TERM_TELEMETRY_PACKET: fm::Term = fm::Term {
             key: "pools.telemetry_packet",
             what: "pool `telemetry_packet`",
-            location: "memory.toml:24:8",
+            location: "memory.toml:24:8: type = \"crate::tlm::Packet\"",
             type_name: "crate::tlm::Packet",
             count: 64,
             size: ::core::mem::size_of::<crate::tlm::Packet>(),
@@ -189,7 +200,7 @@ pub mod memory {
             terms: &[TERM_TELEMETRY_PACKET],
         };
         /// What region `sram`'s items need, checked against its size.
-        pub const USED_SRAM: u64 = REGION_SRAM.used();
+        pub const USED_SRAM: u64 = REGION_SRAM.used_saturating();
         /// Region `dtcm`: the generator's bytes and the sizes only rustc knows.
         pub const REGION_DTCM: fm::RegionLedger = fm::RegionLedger {
             platform: "ground-sim",
@@ -201,11 +212,66 @@ pub mod memory {
             terms: &[],
         };
         /// What region `dtcm`'s items need, checked against its size.
-        pub const USED_DTCM: u64 = REGION_DTCM.used();
+        pub const USED_DTCM: u64 = REGION_DTCM.used_saturating();
         /// Every region's ledger, in memory.toml's order.
         pub const REGIONS: &[fm::RegionLedger] = &[REGION_SRAM, REGION_DTCM];
-        // Evaluated whether or not anything reads them: a region over its size is a compile error.
-        const _: u64 = USED_SRAM;
-        const _: u64 = USED_DTCM;
+        // A region over its size is a compile error. A region with macro uses is checked at each
+        // use instead, so the error is there; here only when none of them is compiled.
+        const _: () = if let Err(mut error) = fm::check_all(&[REGION_SRAM]) {
+            ::core::panic!("{}", error.as_str())
+        };
+        const _: () = if let Err(mut error) = fm::check_all(&[REGION_DTCM]) {
+            ::core::panic!("{}", error.as_str())
+        };
+        /// The ledgers of platform `flight`, checked in every build: the sizes only rustc knows fit
+        /// every platform.
+        pub mod platform_0 {
+            use super::fm;
+            /// Pool `telemetry_packet`: 64 x `crate::tlm::Packet`.
+            pub const TERM_TELEMETRY_PACKET: fm::Term = fm::Term {
+                key: "pools.telemetry_packet",
+                what: "pool `telemetry_packet`",
+                location: "memory.toml:24:8: type = \"crate::tlm::Packet\"",
+                type_name: "crate::tlm::Packet",
+                count: 64,
+                size: ::core::mem::size_of::<crate::tlm::Packet>(),
+                align: ::core::mem::align_of::<crate::tlm::Packet>(),
+                min_align: 8,
+            };
+            /// Region `sram`: the generator's bytes and the sizes only rustc knows.
+            pub const REGION_SRAM: fm::RegionLedger = fm::RegionLedger {
+                platform: "flight",
+                region: "sram",
+                location: "memory.toml:12:8",
+                size: 393216,
+                known: 79608,
+                largest: "buffer manager `comm` 37672 bytes, component `file_uplink` 32848 bytes, component `commands` 8768 bytes",
+                terms: &[TERM_TELEMETRY_PACKET],
+            };
+            /// What region `sram`'s items need, checked against its size.
+            pub const USED_SRAM: u64 = REGION_SRAM.used_saturating();
+            /// Region `dtcm`: the generator's bytes and the sizes only rustc knows.
+            pub const REGION_DTCM: fm::RegionLedger = fm::RegionLedger {
+                platform: "flight",
+                region: "dtcm",
+                location: "memory.toml:17:8",
+                size: 65536,
+                known: 24800,
+                largest: "pool `event` 16512 bytes, component `frame_scratch` 8288 bytes",
+                terms: &[],
+            };
+            /// What region `dtcm`'s items need, checked against its size.
+            pub const USED_DTCM: u64 = REGION_DTCM.used_saturating();
+            /// Every region's ledger, in memory.toml's order.
+            pub const REGIONS: &[fm::RegionLedger] = &[REGION_SRAM, REGION_DTCM];
+            // A region over its size is a compile error. A region with macro uses is checked at
+            // each use instead, so the error is there; here only when none of them is compiled.
+            const _: () = if let Err(mut error) = fm::check_all(&[REGION_SRAM]) {
+                ::core::panic!("{}", error.as_str())
+            };
+            const _: () = if let Err(mut error) = fm::check_all(&[REGION_DTCM]) {
+                ::core::panic!("{}", error.as_str())
+            };
+        }
     }
 }

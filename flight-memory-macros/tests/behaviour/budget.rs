@@ -7,14 +7,21 @@ use crate::pools::{Message, Packet};
 
 #[test]
 fn macro_items_are_counted_in_their_regions() {
-    let term = |key: &str| REGION_SRAM.terms.iter().find(|t| t.key == key).unwrap();
-    let mut keys: Vec<&str> = REGION_SRAM.terms.iter().map(|t| t.key).collect();
-    keys.sort_unstable();
+    let term = |what: &str| REGION_SRAM.terms.iter().find(|t| t.what == what).unwrap();
+    let mut whats: Vec<&str> = REGION_SRAM.terms.iter().map(|t| t.what).collect();
+    whats.sort_unstable();
     assert_eq!(
-        keys,
-        ["buffer_bins:bins::UPLINK", "memory_pool:pools::Packet"]
+        whats,
+        ["#[memory_pool] on `Packet`", "buffer_bins! `UPLINK`"]
     );
-    let pool = term("memory_pool:pools::Packet");
+    // Keyed by where each use is.
+    let pool = term("#[memory_pool] on `Packet`");
+    assert!(
+        pool.key.starts_with("tests/behaviour/pools.rs:"),
+        "{}",
+        pool.key
+    );
+    assert_eq!(pool.key, pool.location);
     assert_eq!(pool.size, size_of::<TypedPool<Packet, 4>>());
     const TABLE: BinTable<3> = BinTable::new([
         flight_memory::Bin::new(1024, 16),
@@ -27,20 +34,15 @@ fn macro_items_are_counted_in_their_regions() {
         BufferStorage<{ TABLE.storage_size() }, { TABLE.alignment() }>,
     )>();
     assert!(manager >= TABLE.storage_size());
-    assert_eq!(term("buffer_bins:bins::UPLINK").size, manager);
+    assert_eq!(term("buffer_bins! `UPLINK`").size, manager);
     // The region's total is memory.toml's known bytes plus the terms.
     let terms: u64 = REGION_SRAM.terms.iter().map(|t| t.bytes().unwrap()).sum();
     assert_eq!(REGION_SRAM.used(), REGION_SRAM.known + terms);
-    assert!(REGION_DTCM.has("memory_pool:pools::Message"));
-    assert!(REGION_DTCM.has("buffer_bins:bins::DMA"));
+    let dtcm = |what: &str| REGION_DTCM.terms.iter().find(|t| t.what == what);
+    assert!(dtcm("buffer_bins! `DMA`").is_some());
     assert_eq!(
         size_of::<TypedPool<Message, 64>>(),
-        REGION_DTCM
-            .terms
-            .iter()
-            .find(|t| t.key == "memory_pool:pools::Message")
-            .unwrap()
-            .size
+        dtcm("#[memory_pool] on `Message`").unwrap().size
     );
     let sram = crate::memory::PLATFORM.region("sram").unwrap();
     assert_eq!(sram.used(), REGION_SRAM.used());

@@ -68,11 +68,11 @@ fn threads_share_a_pool_without_losing_or_duplicating_a_slot() {
                     if let Ok(b) = Message::pool().alloc(Message(tag)) {
                         held.push((tag, b));
                     }
-                    if held.len() > 8 || round % 3 == 0 {
-                        if let Some((tag, b)) = held.pop() {
-                            // Nobody else wrote into the slot while this thread owned it.
-                            assert_eq!(b.0, tag);
-                        }
+                    if (held.len() > 8 || round % 3 == 0)
+                        && let Some((tag, b)) = held.pop()
+                    {
+                        // Nobody else wrote into the slot while this thread owned it.
+                        assert_eq!(b.0, tag);
                     }
                 }
                 for (tag, b) in held {

@@ -6,9 +6,9 @@
 //! [`RegionLedger::check`] in a `const`, so a region that is over its size fails compilation with a message that
 //! names the region, the memory.toml location to change, and the numbers.
 //!
-//! The same ledger is where `#[memory_pool]` and `buffer_bins!` (flight-memory-macros) are to be counted: the
-//! generator adds a term per macro use it finds in the crate's sources, keyed so that each expansion can assert
-//! with [`RegionLedger::has`] that it is in the ledger.
+//! The same ledger counts `#[memory_pool]` and `buffer_bins!` (flight-memory-macros): the generator adds a
+//! term per macro use it finds in the crate's sources, whose size is [`Counted::SIZE`] of a type named after
+//! the use, which the use's expansion (and only it) implements.
 
 use super::message::Message;
 
@@ -37,7 +37,39 @@ pub struct Term {
     pub min_align: u64,
 }
 
+/// Implemented by a macro use's expansion for the type the generated code declares for it (named after the
+/// use's file, line and column): the ledger counts its `SIZE` bytes aligned to `ALIGN`. Each use is claimed by
+/// exactly one expansion: a second one is a conflicting implementation (E0119), and a use the build script did
+/// not count has no type to implement it for.
+#[diagnostic::on_unimplemented(
+    message = "flight-memory: the build script counted the macro use `{Self}`, but it was not compiled",
+    label = "counted in the memory budget, but not compiled",
+    note = "the type is named after the use's file, line and column; the build script scans the sources again when \
+            they change. If the use is behind a `#[cfg]` on something the scan does not follow (an expression, \
+            `cfg_attr`), put the `#[cfg]` on the item or module that holds it"
+)]
+pub trait Counted {
+    /// `size_of` of what the use declares (its allocator state and storage).
+    const SIZE: usize;
+    /// `align_of` of it.
+    const ALIGN: usize;
+}
+
 impl Term {
+    /// A use that is not compiled in this build (its `#[cfg]` is off): zero bytes.
+    pub const fn absent(key: &'static str, what: &'static str, location: &'static str) -> Term {
+        Term {
+            key,
+            what,
+            location,
+            type_name: "",
+            count: 0,
+            size: 0,
+            align: 1,
+            min_align: 1,
+        }
+    }
+
     /// The alignment of the blocks: the larger of the type's and `min_align`.
     pub const fn block_align(&self) -> u64 {
         let align = self.align as u64;
@@ -84,14 +116,22 @@ impl Term {
             .text(self.what)
             .text(" (")
             .text(self.location)
-            .text("): ")
-            .number(self.count)
-            .text(" x `")
-            .text(self.type_name)
-            .text("` of ")
-            .number(self.size as u64)
-            .text(" bytes aligned to ")
-            .number(self.block_align());
+            .text("): ");
+        let message = if self.type_name.is_empty() {
+            message
+                .number(self.size as u64)
+                .text(" bytes aligned to ")
+                .number(self.block_align())
+        } else {
+            message
+                .number(self.count)
+                .text(" x `")
+                .text(self.type_name)
+                .text("` of ")
+                .number(self.size as u64)
+                .text(" bytes aligned to ")
+                .number(self.block_align())
+        };
         match self.bytes() {
             Some(bytes) => message.text(" = ").number(bytes).text(" bytes"),
             None => message.text(" = more than 2^64 bytes"),
@@ -142,12 +182,20 @@ impl RegionLedger {
     /// # Panics
     ///
     /// If the items need more than the region's size (or more than 2^64 bytes), with a message naming the
-    /// region, its memory.toml location and every size. Generated code evaluates it in a `const`, so the panic is
-    /// a compile error.
+    /// region, its memory.toml location and every size. Evaluated in a `const`, the panic is a compile error.
     pub const fn used(&self) -> u64 {
+        match self.report() {
+            Ok(total) => total,
+            Err(mut error) => panic!("{}", error.as_str()),
+        }
+    }
+
+    /// What the region's items need, at most `u64::MAX`, whether or not it fits: what `memory::PLATFORM`
+    /// shows (the build fails anyway if it does not fit, through [`check_all`]).
+    pub const fn used_saturating(&self) -> u64 {
         match self.total() {
-            Some(total) if total <= self.size => total,
-            total => self.over(total),
+            Some(total) => total,
+            None => u64::MAX,
         }
     }
 
@@ -160,7 +208,7 @@ impl RegionLedger {
         let _ = self.used();
     }
 
-    /// Whether the ledger has a term keyed `key`: a macro expansion asserts with it that the generator counted it.
+    /// Whether the ledger has a term keyed `key`.
     pub const fn has(&self, key: &str) -> bool {
         let mut i = 0;
         while i < self.terms.len() {
@@ -172,11 +220,18 @@ impl RegionLedger {
         false
     }
 
-    #[track_caller]
-    const fn over(&self, total: Option<u64>) -> ! {
+    /// What the region's items need if it fits, else the error to show: a few lines naming the platform, the
+    /// region, its size, the sizes only rustc knows (with where each is declared), and what to change.
+    #[allow(clippy::result_large_err)] // evaluated by the compiler: a message buffer, no `Box` in a `const fn`
+    pub const fn report(&self) -> Result<u64, BudgetError> {
+        let total = self.total();
+        if let Some(total) = total {
+            if total <= self.size {
+                return Ok(total);
+            }
+        }
         let mut message = Message::new()
-            .text(self.location)
-            .text(": region `")
+            .text("region `")
             .text(self.region)
             .text("` of platform `")
             .text(self.platform)
@@ -186,43 +241,73 @@ impl RegionLedger {
                 .number(total)
                 .text(" bytes, it has ")
                 .number(self.size)
-                .text(" bytes (")
+                .text(" (")
                 .number(total - self.size)
-                .text(" bytes short)"),
+                .text(" short)"),
             None => message
                 .text("more than 2^64 bytes, it has ")
-                .number(self.size)
-                .text(" bytes"),
+                .number(self.size),
         };
-        message = message.text(". Sizes only rustc knows: ");
+        message = message.text("\n  sizes only rustc knows:");
         let mut i = 0;
         while i < self.terms.len() {
-            if i > 0 {
-                message = message.text("; ");
+            // A use that is not compiled in this build takes nothing.
+            if self.terms[i].count > 0 {
+                message = self.terms[i].describe(message.text("\n    "));
             }
-            message = self.terms[i].describe(message);
             i += 1;
         }
         message = message
-            .text(". flight-memory-gen counted the other ")
+            .text("\n  memory.toml's other items: ")
             .number(self.known)
-            .text(" bytes (storage, padding and allocator state");
+            .text(" bytes");
         if !self.largest.is_empty() {
-            message = message.text("; largest items: ").text(self.largest);
+            message = message.text(" (largest: ").text(self.largest).text(")");
         }
-        message = message.text(")");
         message = message
-            .text(". Make region `")
+            .text("\n  help: make region `")
             .text(self.region)
-            .text("` larger");
+            .text("`");
         if let Some(total) = total {
-            message = message.text(" (at least ").number(total).text(" bytes)");
+            message = message.text(" at least ").number(total).text(" bytes");
+        } else {
+            message = message.text(" larger");
         }
         message = message
-            .text(" or its items smaller, in ")
-            .text(file_of(self.location));
-        panic!("{}", message.as_str())
+            .text(" for platform `")
+            .text(self.platform)
+            .text("` (")
+            .text(self.location)
+            .text("), or its items smaller");
+        Err(BudgetError(message))
     }
+}
+
+/// Why a region does not fit: the message of the compile error, built by constant evaluation.
+pub struct BudgetError(Message);
+
+impl BudgetError {
+    /// The message.
+    pub const fn as_str(&mut self) -> &str {
+        self.0.as_str()
+    }
+}
+
+/// Checks `ledgers` (one region, on every platform), in order: the first that does not fit is the error.
+///
+/// # Errors
+///
+/// The [`BudgetError`] of the first region over its size.
+#[allow(clippy::result_large_err)] // as `RegionLedger::report`
+pub const fn check_all(ledgers: &[RegionLedger]) -> Result<(), BudgetError> {
+    let mut i = 0;
+    while i < ledgers.len() {
+        if let Err(error) = ledgers[i].report() {
+            return Err(error);
+        }
+        i += 1;
+    }
+    Ok(())
 }
 
 /// `memory.toml` of `memory.toml:6:8`.
@@ -313,6 +398,16 @@ mod tests {
         SRAM.check();
     }
 
+    const SMALL_OK: RegionLedger = RegionLedger {
+        platform: "obc",
+        region: "sram",
+        location: "memory.toml:6:8",
+        size: 10_000,
+        known: 0,
+        largest: "",
+        terms: &[Term::absent("k", "w", "l")],
+    };
+
     #[test]
     fn an_over_size_region_names_itself_and_its_numbers() {
         let small = RegionLedger {
@@ -328,13 +423,16 @@ mod tests {
         let message = panic.downcast_ref::<std::string::String>().unwrap();
         assert_eq!(
             message,
-            "memory.toml:6:8: region `sram` of platform `obc` is over its size: its items need 7663 bytes, it \
-             has 4096 bytes (3567 bytes short). Sizes only rustc knows: pool `telemetry_packet` \
-             (memory.toml:14:8): 64 x `crate::tlm::Packet` of 100 bytes aligned to 8 = 6663 bytes. \
-             flight-memory-gen counted the other 1000 bytes (storage, padding and allocator state; largest \
-             items: component `scratch` 1000 bytes). Make region `sram` larger (at least 7663 bytes) or its \
-             items smaller, in memory.toml"
+            "region `sram` of platform `obc` is over its size: its items need 7663 bytes, it has 4096 (3567 short)\n  \
+             sizes only rustc knows:\n    \
+             pool `telemetry_packet` (memory.toml:14:8): 64 x `crate::tlm::Packet` of 100 bytes aligned to 8 = \
+             6663 bytes\n  \
+             memory.toml's other items: 1000 bytes (largest: component `scratch` 1000 bytes)\n  \
+             help: make region `sram` at least 7663 bytes for platform `obc` (memory.toml:6:8), or its items \
+             smaller"
         );
+        assert!(check_all(&[SMALL_OK]).is_ok());
+        assert!(check_all(&[SMALL_OK, small]).is_err());
     }
 
     #[test]

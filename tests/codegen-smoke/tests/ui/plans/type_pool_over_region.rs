@@ -76,11 +76,22 @@ pub mod memory {
     /// The budget ledger of every region (hidden: read `PLATFORM` instead).
     pub mod __budget {
         use super::fm;
+        /// One program, one memory plan: a program that links two crates which each include a plan
+        /// (each with a ledger of its own, neither counting the other's items) fails to link, with
+        /// this name in the error.
+        #[allow(non_upper_case_globals)]
+        #[unsafe(no_mangle)]
+        #[used]
+        pub static flight_memory_plan_included_by_two_crates_of_one_program: u8 = 0;
+        /// This crate's plan, which each macro use references: linking a use links the plan's name
+        /// above with it.
+        #[used]
+        pub static PLAN: &u8 = &flight_memory_plan_included_by_two_crates_of_one_program;
         /// Pool `telemetry_packet`: 64 x `crate::tlm::Packet`.
         pub const TERM_TELEMETRY_PACKET: fm::Term = fm::Term {
             key: "pools.telemetry_packet",
             what: "pool `telemetry_packet`",
-            location: "memory.toml:12:8",
+            location: "memory.toml:12:8: type = \"crate::tlm::Packet\"",
             type_name: "crate::tlm::Packet",
             count: 64,
             size: ::core::mem::size_of::<crate::tlm::Packet>(),
@@ -98,10 +109,13 @@ pub mod memory {
             terms: &[TERM_TELEMETRY_PACKET],
         };
         /// What region `sram`'s items need, checked against its size.
-        pub const USED_SRAM: u64 = REGION_SRAM.used();
+        pub const USED_SRAM: u64 = REGION_SRAM.used_saturating();
         /// Every region's ledger, in memory.toml's order.
         pub const REGIONS: &[fm::RegionLedger] = &[REGION_SRAM];
-        // Evaluated whether or not anything reads them: a region over its size is a compile error.
-        const _: u64 = USED_SRAM;
+        // A region over its size is a compile error. A region with macro uses is checked at each
+        // use instead, so the error is there; here only when none of them is compiled.
+        const _: () = if let Err(mut error) = fm::check_all(&[REGION_SRAM]) {
+            ::core::panic!("{}", error.as_str())
+        };
     }
 }

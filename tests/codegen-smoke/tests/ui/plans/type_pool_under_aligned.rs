@@ -56,11 +56,22 @@ pub mod memory {
     /// The budget ledger of every region (hidden: read `PLATFORM` instead).
     pub mod __budget {
         use super::fm;
+        /// One program, one memory plan: a program that links two crates which each include a plan
+        /// (each with a ledger of its own, neither counting the other's items) fails to link, with
+        /// this name in the error.
+        #[allow(non_upper_case_globals)]
+        #[unsafe(no_mangle)]
+        #[used]
+        pub static flight_memory_plan_included_by_two_crates_of_one_program: u8 = 0;
+        /// This crate's plan, which each macro use references: linking a use links the plan's name
+        /// above with it.
+        #[used]
+        pub static PLAN: &u8 = &flight_memory_plan_included_by_two_crates_of_one_program;
         /// Pool `samples`: 16 x `u32`.
         pub const TERM_SAMPLES: fm::Term = fm::Term {
             key: "pools.samples",
             what: "pool `samples`",
-            location: "memory.toml:12:8",
+            location: "memory.toml:12:8: type = \"u32\"",
             type_name: "u32",
             count: 16,
             size: ::core::mem::size_of::<u32>(),
@@ -78,10 +89,13 @@ pub mod memory {
             terms: &[TERM_SAMPLES],
         };
         /// What region `sram`'s items need, checked against its size.
-        pub const USED_SRAM: u64 = REGION_SRAM.used();
+        pub const USED_SRAM: u64 = REGION_SRAM.used_saturating();
         /// Every region's ledger, in memory.toml's order.
         pub const REGIONS: &[fm::RegionLedger] = &[REGION_SRAM];
-        // Evaluated whether or not anything reads them: a region over its size is a compile error.
-        const _: u64 = USED_SRAM;
+        // A region over its size is a compile error. A region with macro uses is checked at each
+        // use instead, so the error is there; here only when none of them is compiled.
+        const _: () = if let Err(mut error) = fm::check_all(&[REGION_SRAM]) {
+            ::core::panic!("{}", error.as_str())
+        };
     }
 }
