@@ -27,7 +27,8 @@
 //! # Features
 //!
 //! * `alloc`: heap-backed constructors and [`MallocAllocator`].
-//! * `std`: `std::error::Error` for the error types.
+//! * `std`: implies `alloc`; nothing else today. Every error type implements `core::error::Error` (which is
+//!   `std::error::Error`) without it, so `?` into `Box<dyn Error>` works in `no_std` + `alloc` code too.
 //! * `serde`: serialisation of statistics snapshots and telemetry.
 //! * `allocator-api2`: [`LinearAllocator`] and [`StackAllocator`] as allocators of `allocator_api2` collections.
 //! * `macros`: `#[memory_pool]` and `buffer_bins!` from flight-memory-macros, re-exported here.

@@ -154,8 +154,7 @@ impl core::fmt::Display for StackBusy {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for StackBusy {}
+impl core::error::Error for StackBusy {}
 
 /// Proof that `stack.lock` is held, for as long as the holder (an operation's [`Guard`] or an outermost
 /// [`Frame`]) lives. Made only by [`StackAllocator::try_lock`] and [`StackAllocator::scope`].

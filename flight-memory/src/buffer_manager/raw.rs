@@ -230,8 +230,7 @@ impl core::fmt::Display for ReturnError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for ReturnError {}
+impl core::error::Error for ReturnError {}
 
 impl<'m> Buffer<'m> {
     /// The buffer as plain data, to be given back later with [`BufferManager::return_raw`] or turned into a
