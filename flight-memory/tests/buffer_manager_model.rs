@@ -546,11 +546,16 @@ fn run(bins: &[Bin], alignment: usize, spill_over: bool, ops: &[Op]) {
                 if let Some(i) = pick(&live, k, |l| matches!(l.form, Form::Pointer(..))) {
                     let entry = live.swap_remove(i);
                     if let Form::Pointer(ptr, size) = entry.form {
-                        assert_eq!(Allocator::deallocate(&manager, ptr, size), Ok(()));
-                        assert_eq!(
-                            Allocator::deallocate(&manager, ptr, size),
-                            Err(FreeError::NotAllocated)
-                        );
+                        // SAFETY: `ptr` is a live raw allocation of `manager`, given back once; the second call
+                        // is a double free with no raw allocation taking the buffer in between, so it is refused.
+                        let (first, second) = unsafe {
+                            (
+                                Allocator::deallocate(&manager, ptr, size),
+                                Allocator::deallocate(&manager, ptr, size),
+                            )
+                        };
+                        assert_eq!(first, Ok(()));
+                        assert_eq!(second, Err(FreeError::NotAllocated));
                         model.free(entry.bin);
                         model.reject(Some(entry.bin));
                     }
@@ -559,10 +564,9 @@ fn run(bins: &[Bin], alignment: usize, spill_over: bool, ops: &[Op]) {
             Op::FreeHandlePointer(k) => {
                 if let Some(i) = pick(&live, k, |l| matches!(l.form, Form::Handle(_))) {
                     let ptr = NonNull::new(live[i].address() as *mut u8).unwrap();
-                    assert_eq!(
-                        Allocator::deallocate(&manager, ptr, 1),
-                        Err(FreeError::NotAllocated)
-                    );
+                    // SAFETY: the buffer is held by a live handle, never out in raw form; it is refused.
+                    let refused = unsafe { Allocator::deallocate(&manager, ptr, 1) };
+                    assert_eq!(refused, Err(FreeError::NotAllocated));
                     model.reject(Some(live[i].bin));
                 }
             }
@@ -575,7 +579,10 @@ fn run(bins: &[Bin], alignment: usize, spill_over: bool, ops: &[Op]) {
         match entry.form {
             Form::Handle(buffer) => drop(buffer),
             Form::Raw(raw) => manager.return_raw(raw).unwrap(),
-            Form::Pointer(ptr, size) => Allocator::deallocate(&manager, ptr, size).unwrap(),
+            Form::Pointer(ptr, size) => {
+                // SAFETY: a live raw allocation of `manager`, given back once.
+                unsafe { Allocator::deallocate(&manager, ptr, size) }.unwrap()
+            }
         }
         model.free(entry.bin);
     }

@@ -860,23 +860,29 @@ fn as_an_allocator_buffers_are_taken_back_by_pointer_and_zeroed() {
         allocator.allocate(10, 3),
         Err(AllocError::InvalidAlignment { align: 3 })
     );
-    assert_eq!(
-        allocator.deallocate(NonNull::new(ptr.as_ptr().wrapping_add(1)).unwrap(), 10),
-        Err(FreeError::NotBlockStart { offset: 1 })
-    );
+    let interior = NonNull::new(ptr.as_ptr().wrapping_add(1)).unwrap();
     let mut stray = 0u8;
-    assert_eq!(
-        allocator.deallocate(NonNull::from(&mut stray), 10),
-        Err(FreeError::ForeignPointer)
-    );
     let handle = manager.allocate(30).unwrap();
-    assert_eq!(
-        allocator.deallocate(NonNull::new(handle.as_ptr().cast_mut()).unwrap(), 30),
-        Err(FreeError::NotAllocated),
-        "a live handle's buffer cannot be freed by pointer"
-    );
-    allocator.deallocate(ptr, 10).unwrap();
-    assert_eq!(allocator.deallocate(ptr, 10), Err(FreeError::NotAllocated));
+    let held = NonNull::new(handle.as_ptr().cast_mut()).unwrap();
+    // SAFETY: `ptr` is the only raw allocation and is given back once; every other pointer (interior, foreign,
+    // a live handle's, `ptr` again before any new raw allocation) is refused and changes nothing.
+    unsafe {
+        assert_eq!(
+            allocator.deallocate(interior, 10),
+            Err(FreeError::NotBlockStart { offset: 1 })
+        );
+        assert_eq!(
+            allocator.deallocate(NonNull::from(&mut stray), 10),
+            Err(FreeError::ForeignPointer)
+        );
+        assert_eq!(
+            allocator.deallocate(held, 30),
+            Err(FreeError::NotAllocated),
+            "a live handle's buffer cannot be freed by pointer"
+        );
+        allocator.deallocate(ptr, 10).unwrap();
+        assert_eq!(allocator.deallocate(ptr, 10), Err(FreeError::NotAllocated));
+    }
     let again = manager.allocate(16).unwrap();
     assert_eq!(again.as_ptr(), ptr.as_ptr().cast_const());
     assert!(
