@@ -73,8 +73,8 @@ pub use align::{
 };
 pub use allocator::Allocator;
 pub use buffer_manager::{
-    Bin, BinTable, BinTelemetry, BinsError, Buffer, BufferFailure, BufferManager, BufferPort,
-    BufferState, BufferStorage, BufferTelemetry, DEFAULT_BUFFER_ALIGNMENT, FailureHook,
+    Bin, BinTable, BinTelemetry, BinsError, Buffer, BufferFailure, BufferInfo, BufferManager,
+    BufferPort, BufferState, BufferStorage, BufferTelemetry, DEFAULT_BUFFER_ALIGNMENT, FailureHook,
     MAX_BIN_COUNT, MAX_BINS, MAX_BUFFER_ALIGNMENT, ManagerId, RawBuffer, ReturnError, SetupError,
     TeardownError,
 };

@@ -694,3 +694,35 @@ fn handles_and_boxes_have_the_right_auto_traits() {
     sync::<TypedPool<std::cell::Cell<u8>, 2>>(); // Cell is Send, not Sync
     send::<TypedPool<u8, 2>>();
 }
+
+/// Issue 12, item 9: cFE's `CFE_ES_GetPoolBufInfo` for a pool: the block size of an outstanding block (raw or
+/// held), an error for anything else, and nothing counted.
+#[test]
+fn block_info_names_outstanding_blocks_only() {
+    let pool = MemoryPool::<24, 3, 8>::new();
+    let held = pool.allocate().unwrap();
+    let raw = Allocator::allocate(&pool, 5, 1).unwrap();
+    assert_eq!(pool.block_info(held.as_ptr()), Ok(24));
+    assert_eq!(pool.block_info(raw.as_ptr()), Ok(24));
+    assert_eq!(
+        pool.block_info(raw.as_ptr().wrapping_add(3)),
+        Err(FreeError::NotBlockStart { offset: 3 })
+    );
+    let third = raw.as_ptr().wrapping_add(24);
+    let first = held.as_ptr();
+    let free = if third.cast_const() == first {
+        raw.as_ptr().wrapping_sub(24)
+    } else {
+        third
+    };
+    assert_eq!(pool.block_info(free), Err(FreeError::NotAllocated));
+    let local = 0u8;
+    assert_eq!(
+        pool.block_info(&raw const local),
+        Err(FreeError::ForeignPointer)
+    );
+    drop(held);
+    assert_eq!(pool.block_info(first), Err(FreeError::NotAllocated));
+    assert_eq!(pool.refused_frees(), 0);
+    assert_eq!(free_raw(&pool, raw), Ok(()));
+}

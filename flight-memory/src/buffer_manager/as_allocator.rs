@@ -5,6 +5,7 @@ use core::ptr::NonNull;
 
 use crate::{AllocError, AllocationStrategy, Allocator, FreeError, StatsSnapshot};
 
+use super::bins::BinLayout;
 use super::{BufferManager, ReturnError, raw};
 
 /// Allocations are buffers out in raw form: `deallocate` takes them back by pointer (any generation), validated
@@ -88,13 +89,14 @@ impl Allocator for BufferManager<'_> {
 }
 
 impl BufferManager<'_> {
-    /// Finds the buffer that starts at `ptr`, takes it out of the raw state, zeroes and releases it.
-    fn take_back_pointer(&self, ptr: NonNull<u8>) -> Result<(), (Option<usize>, FreeError)> {
+    /// Finds the buffer that starts at `ptr`: its bin, the bin's layout and its index. On error, the bin the
+    /// pointer is in, if any.
+    pub(super) fn locate(
+        &self,
+        ptr: *const u8,
+    ) -> Result<(usize, &BinLayout, u32), (Option<usize>, FreeError)> {
         // Below the storage the subtraction wraps to a huge offset, which is outside too.
-        let offset = ptr
-            .as_ptr()
-            .addr()
-            .wrapping_sub(self.storage.as_ptr().addr());
+        let offset = ptr.addr().wrapping_sub(self.storage.as_ptr().addr());
         if offset >= self.storage_size {
             return Err((None, FreeError::ForeignPointer));
         }
@@ -118,7 +120,12 @@ impl BufferManager<'_> {
             return Err((Some(bin), FreeError::NotBlockStart { offset: within }));
         }
         // `index < layout.count`, which fits in `u32` (bins are validated).
-        let index = index as u32;
+        Ok((bin, layout, index as u32))
+    }
+
+    /// Finds the buffer that starts at `ptr`, takes it out of the raw state, zeroes and releases it.
+    fn take_back_pointer(&self, ptr: NonNull<u8>) -> Result<(), (Option<usize>, FreeError)> {
+        let (bin, layout, index) = self.locate(ptr.as_ptr())?;
         let taken = self.tag_of(layout, index).is_some_and(raw::take_back_any);
         if !taken {
             return Err((Some(bin), FreeError::NotAllocated));

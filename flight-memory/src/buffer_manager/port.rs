@@ -88,8 +88,13 @@ impl BufferPort for BufferManager<'_> {
         self.allocate(size)
     }
 
+    /// Gives `buffer` back with [`deallocate`](BufferManager::deallocate); an empty one is counted in
+    /// `empty_buffs`, as F´ counts the empty buffers sent to its `bufferSendIn`.
     #[inline]
     fn send_in(&self, buffer: Buffer<'_>) -> Result<(), FreeError> {
+        if buffer.is_empty() {
+            self.count_empty_return();
+        }
         self.deallocate(buffer)
     }
 }

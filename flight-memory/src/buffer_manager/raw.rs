@@ -53,6 +53,12 @@ fn take_back(tag: &AtomicU32, generation: u32) -> bool {
     .is_ok()
 }
 
+/// Whether a buffer is out in raw form with `generation`.
+#[inline]
+pub(super) fn is_out_with(tag: &AtomicU32, generation: u32) -> bool {
+    generation <= GENERATION_MASK && tag.load(Ordering::Acquire) == generation << 1 | OUT
+}
+
 /// Takes back a buffer out in raw form, whatever its generation; `false` if it is not out in raw form.
 #[inline]
 pub(super) fn take_back_any(tag: &AtomicU32) -> bool {
@@ -313,7 +319,8 @@ impl<'s> BufferManager<'s> {
         })
     }
 
-    /// Gives back a raw buffer of this manager (F´'s `bufferSendIn` with an `Fw::Buffer`).
+    /// Gives back a raw buffer of this manager (F´'s `bufferSendIn` with an `Fw::Buffer`). One of length 0 or
+    /// without data is counted in `empty_buffs` (F´'s `EmptyBuffs`); one of length 0 is still taken back.
     ///
     /// # Errors
     ///
@@ -344,6 +351,9 @@ impl<'s> BufferManager<'s> {
     /// # Ok::<(), ReturnError>(())
     /// ```
     pub fn return_raw(&self, raw: RawBuffer) -> Result<(), ReturnError> {
+        if raw.len == 0 || raw.data.is_null() {
+            self.count_empty_return();
+        }
         let (bin, layout) = self.check_raw(&raw)?;
         self.take_back_raw(&raw, bin, layout)?;
         // SAFETY: `take_back_raw` just took the buffer out of the raw state, so it is ours alone, and we do not

@@ -288,6 +288,38 @@ where
         Ok(())
     }
 
+    /// The size of the block that starts at `ptr` if it is out (to a raw pointer or a handle): cFE's
+    /// `CFE_ES_GetPoolBufInfo`. Only reads; nothing is counted.
+    ///
+    /// # Errors
+    ///
+    /// [`FreeError::ForeignPointer`] if `ptr` is not in this pool's blocks, [`FreeError::NotBlockStart`] if it
+    /// points into a block, [`FreeError::NotAllocated`] if the block is free.
+    ///
+    /// ```
+    /// use flight_memory::{FreeError, MemoryPool};
+    ///
+    /// static POOL: MemoryPool<48, 2> = MemoryPool::new();
+    ///
+    /// let block = POOL.allocate()?;
+    /// let ptr = block.as_ptr();
+    /// assert_eq!(POOL.block_info(ptr), Ok(48));
+    /// assert_eq!(POOL.block_info(ptr.wrapping_add(8)), Err(FreeError::NotBlockStart { offset: 8 }));
+    /// drop(block);
+    /// assert_eq!(POOL.block_info(ptr), Err(FreeError::NotAllocated));
+    /// assert_eq!(POOL.block_info(core::ptr::null()), Err(FreeError::ForeignPointer));
+    /// # Ok::<(), flight_memory::AllocError>(())
+    /// ```
+    pub fn block_info(&self, ptr: *const u8) -> Result<usize, FreeError> {
+        let ptr = NonNull::new(ptr.cast_mut()).ok_or(FreeError::ForeignPointer)?;
+        let index = self.index_of(ptr)?;
+        if self.ledger().is_out(index) {
+            Ok(BLOCK_SIZE)
+        } else {
+            Err(FreeError::NotAllocated)
+        }
+    }
+
     /// The index of the block that starts at `ptr`.
     fn index_of(&self, ptr: NonNull<u8>) -> Result<u32, FreeError> {
         let stride = PoolBlocks::<BLOCK_SIZE, COUNT, ALIGN>::STRIDE;
