@@ -93,8 +93,18 @@ impl BufferPort for BufferManager<'_> {
     #[inline]
     fn send_in(&self, buffer: Buffer<'_>) -> Result<(), FreeError> {
         if buffer.is_empty() {
-            self.count_empty_return();
+            return self.send_in_empty(buffer);
         }
+        self.deallocate(buffer)
+    }
+}
+
+impl BufferManager<'_> {
+    /// [`send_in`](BufferPort::send_in) of an empty buffer, apart so that the common case stays a test and a jump.
+    #[cold]
+    #[inline(never)]
+    fn send_in_empty(&self, buffer: Buffer<'_>) -> Result<(), FreeError> {
+        self.count_empty_return();
         self.deallocate(buffer)
     }
 }

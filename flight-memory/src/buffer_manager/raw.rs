@@ -351,15 +351,31 @@ impl<'s> BufferManager<'s> {
     /// # Ok::<(), ReturnError>(())
     /// ```
     pub fn return_raw(&self, raw: RawBuffer) -> Result<(), ReturnError> {
-        if raw.len == 0 || raw.data.is_null() {
-            self.count_empty_return();
-        }
-        let (bin, layout) = self.check_raw(&raw)?;
-        self.take_back_raw(&raw, bin, layout)?;
+        let taken = self
+            .check_raw(&raw)
+            .and_then(|(bin, layout)| self.take_back_raw(&raw, bin, layout).map(|()| bin));
+        let bin = match taken {
+            Ok(bin) => bin,
+            Err(error) => return Err(self.refused_send_in(&raw, error)),
+        };
         // SAFETY: `take_back_raw` just took the buffer out of the raw state, so it is ours alone, and we do not
         // touch it again.
         unsafe { self.release(bin, raw.index) };
+        if raw.len == 0 {
+            self.count_empty_return();
+        }
         Ok(())
+    }
+
+    /// A refused [`return_raw`](BufferManager::return_raw) (already counted and reported): counts it in
+    /// `empty_buffs` as well if it is empty or has no data.
+    #[cold]
+    #[inline(never)]
+    fn refused_send_in(&self, raw: &RawBuffer, error: ReturnError) -> ReturnError {
+        if raw.len == 0 || raw.data.is_null() {
+            self.count_empty_return();
+        }
+        error
     }
 
     /// Checks everything about a raw buffer but its state; returns its bin and the bin's layout.
