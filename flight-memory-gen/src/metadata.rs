@@ -25,7 +25,7 @@ pub const POOL_STATE_BYTES: u64 = 64;
 pub const BUFFER_MANAGER_STATE_BYTES: u64 = 224;
 
 /// State of one bin of a buffer manager (`BufferState`): its free list, which counts `curr_buffs` and `hi_buffs`,
-/// and the rest of the per-bin telemetry (`no_buffs`, `empty_buffs`, spills, refused returns).
+/// and the rest of the per-bin telemetry (`no_buffs`, `zero_size_requests`, spills, refused returns).
 pub const BIN_STATE_BYTES: u64 = 56;
 
 /// Bytes of metadata per buffer of a buffer manager: a free-list link and a tag (which validates raw buffers

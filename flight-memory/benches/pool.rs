@@ -115,9 +115,8 @@ macro_rules! pool_pairs {
         });
         pair(&mut group, "memory_pool_raw", || {
             let ptr = Allocator::allocate(&$pool, $size, 8).expect("pool exhausted");
-            $pool
-                .deallocate_raw(black_box(ptr))
-                .expect("raw free refused");
+            // SAFETY: `ptr` was just allocated from this pool as a raw pointer and is given back once.
+            unsafe { $pool.deallocate_raw(black_box(ptr)) }.expect("raw free refused");
         });
         pair(&mut group, "typed_pool", || {
             let boxed = $typed

@@ -223,9 +223,27 @@ impl<T> core::fmt::Display for Rejected<T> {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for AllocError {}
-#[cfg(feature = "std")]
-impl std::error::Error for FreeError {}
-#[cfg(feature = "std")]
-impl<T> std::error::Error for Rejected<T> {}
+impl core::error::Error for AllocError {}
+impl core::error::Error for FreeError {}
+impl<T> core::error::Error for Rejected<T> {}
+
+#[cfg(test)]
+mod tests {
+    /// Compiles only if `E` is an error type with no feature enabled (issue 12, item 10: `?` into
+    /// `Box<dyn Error>` failed without `std`).
+    fn is_error<E: core::error::Error>() {}
+
+    #[test]
+    fn every_error_type_is_a_core_error_without_features() {
+        is_error::<crate::AllocError>();
+        is_error::<crate::FreeError>();
+        is_error::<crate::Rejected<[u8; 4]>>();
+        is_error::<crate::BinsError>();
+        is_error::<crate::ReturnError>();
+        is_error::<crate::SetupError>();
+        is_error::<crate::TeardownError<'static>>();
+        is_error::<crate::RegistryError>();
+        is_error::<crate::StackBusy>();
+        is_error::<crate::UnknownStrategy>();
+    }
+}

@@ -28,7 +28,8 @@
 //! # Features
 //!
 //! * `alloc`: heap-backed constructors and [`MallocAllocator`].
-//! * `std`: `std::error::Error` for the error types.
+//! * `std`: implies `alloc`; nothing else today. Every error type implements `core::error::Error` (which is
+//!   `std::error::Error`) without it, so `?` into `Box<dyn Error>` works in `no_std` + `alloc` code too.
 //! * `serde`: serialisation of statistics snapshots and telemetry.
 //! * `allocator-api2`: [`LinearAllocator`] and [`StackAllocator`] as allocators of `allocator_api2` collections.
 //! * `macros`: `#[memory_pool]` and `buffer_bins!` from flight-memory-macros, re-exported here.
@@ -82,8 +83,8 @@ pub use align::{
 };
 pub use allocator::Allocator;
 pub use buffer_manager::{
-    Bin, BinTable, BinTelemetry, BinsError, Buffer, BufferFailure, BufferManager, BufferPort,
-    BufferState, BufferStorage, BufferTelemetry, DEFAULT_BUFFER_ALIGNMENT, FailureHook,
+    Bin, BinTable, BinTelemetry, BinsError, Buffer, BufferFailure, BufferInfo, BufferManager,
+    BufferPort, BufferState, BufferStorage, BufferTelemetry, DEFAULT_BUFFER_ALIGNMENT, FailureHook,
     MAX_BIN_COUNT, MAX_BINS, MAX_BUFFER_ALIGNMENT, ManagerId, RawBuffer, ReturnError, SetupError,
     TeardownError,
 };

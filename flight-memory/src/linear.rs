@@ -455,7 +455,7 @@ impl Allocator for LinearAllocator<'_> {
     ///
     /// [`FreeError::ForeignPointer`] if `ptr` is not in this allocator's memory, else
     /// [`FreeError::Unsupported`]. Both are counted as failures.
-    fn deallocate(&self, ptr: NonNull<u8>, _size: usize) -> Result<(), FreeError> {
+    unsafe fn deallocate(&self, ptr: NonNull<u8>, _size: usize) -> Result<(), FreeError> {
         self.stats.record_failure();
         match self.arena.offset_of(ptr) {
             None => Err(FreeError::ForeignPointer),

@@ -56,7 +56,9 @@ impl Slot {
 /// Blocks handed out as [`MemBlock`]s go back only through [`MemAllocator::deallocate`], and raw pointers from
 /// [`Allocator::allocate`] only through [`Allocator::deallocate`]: a bare pointer copied out of a block cannot
 /// free it under its holder. (Only `unsafe` code can forge a second `MemBlock` over a block that is out, which
-/// [`MemBlock::from_slice`]'s contract forbids.)
+/// [`MemBlock::from_slice`]'s contract forbids.) Giving back a raw pointer is `unsafe`, as for every
+/// [`Allocator`]: the heap reuses addresses, so a stale pointer cannot be told from a new allocation's (see
+/// [raw frees](Allocator#raw-frees)); refused frees are counted by [`refused_frees`](MallocAllocator::refused_frees).
 /// The table makes the allocator lock-free and `const`-constructible (a `static` works), at O(`N`) per
 /// operation, which is fine at initialisation time.
 ///
@@ -82,6 +84,8 @@ impl Slot {
 pub struct MallocAllocator<const N: usize = 64> {
     slots: [Slot; N],
     stats: MemoryStats,
+    /// Frees refused (raw or `MemBlock`), also counted in `stats.failures`.
+    refused_frees: AtomicUsize,
 }
 
 impl MallocAllocator {
@@ -103,7 +107,11 @@ impl<const N: usize> MallocAllocator<N> {
     const_fn_unless_loom! {
         /// An allocator that can have `N` blocks out at once: `MallocAllocator::<256>::with_slots()`.
         pub fn with_slots() -> Self {
-            MallocAllocator { slots: const_array!(Slot::new(); N), stats: MemoryStats::new() }
+            MallocAllocator {
+                slots: const_array!(Slot::new(); N),
+                stats: MemoryStats::new(),
+                refused_frees: AtomicUsize::new(0),
+            }
         }
     }
 
@@ -191,11 +199,15 @@ impl<const N: usize> MallocAllocator<N> {
             let layout = Layout::from_size_align(recorded_size, recorded_align);
             match layout {
                 Ok(layout) if recorded_addr == addr && recorded_size == size => {
-                    // SAFETY: the slot records a block this allocator allocated with `layout` at this address
-                    // and has not freed (it was live, and taking it to `BUSY` makes us the only one freeing it).
-                    // `ptr` has that address and was handed back the way the block was handed out (as a raw
-                    // pointer, or as the `MemBlock` itself), so its holder gives up using it.
-                    unsafe { alloc::alloc::dealloc(ptr.as_ptr(), layout) };
+                    // The heap gets back the pointer it gave, rebuilt from the record (as `Drop` does), not the
+                    // caller's, which only matched it by address and may carry less provenance (a pointer made
+                    // from an integer, or from a reference to part of the block).
+                    let block = core::ptr::with_exposed_provenance_mut::<u8>(recorded_addr);
+                    // SAFETY: the slot records a block this allocator allocated with `layout` at
+                    // `recorded_addr`, whose provenance `take` exposed, and has not freed (it was live, and taking
+                    // it to `BUSY` makes us the only one freeing it). It was handed back the way it was handed
+                    // out (as a raw pointer, or as the `MemBlock` itself), so its holder gives up using it.
+                    unsafe { alloc::alloc::dealloc(block, layout) };
                     slot.state.store(EMPTY, Ordering::Release);
                     self.stats.record_free(size);
                     return Ok(());
@@ -208,6 +220,7 @@ impl<const N: usize> MallocAllocator<N> {
                 }
             }
         }
+        self.refused_frees.fetch_add(1, Ordering::Relaxed);
         Err(self.refuse(FreeError::NotAllocated))
     }
 
@@ -235,6 +248,12 @@ impl<const N: usize> MallocAllocator<N> {
     #[inline]
     pub fn deallocate(&self, id: MemoryId, block: MemBlock<'_>) -> Result<(), FreeError> {
         MemAllocator::deallocate(self, id, block)
+    }
+
+    /// How many frees were refused (a pointer or block this allocator does not have out in that form, or the
+    /// wrong length). They are counted in [`stats`](MallocAllocator::stats)' `failures` as well.
+    pub fn refused_frees(&self) -> usize {
+        self.refused_frees.load(Ordering::Relaxed)
     }
 
     /// Blocks currently out.
@@ -307,12 +326,18 @@ impl<const N: usize> Allocator for MallocAllocator<N> {
         self.take(size, align, LIVE_RAW)
     }
 
-    /// Frees a raw allocation of `size` bytes.
+    /// Frees a raw allocation of `size` bytes: the block is found by address in the table and freed through the
+    /// pointer the table recorded.
+    ///
+    /// # Safety
+    ///
+    /// As [`Allocator::deallocate`]: the heap reuses addresses, so a pointer freed already whose address the heap
+    /// has given to a new raw allocation of the same size would free that one.
     ///
     /// # Errors
     ///
     /// [`FreeError::NotAllocated`] for anything else, including a block handed out as a [`MemBlock`].
-    fn deallocate(&self, ptr: NonNull<u8>, size: usize) -> Result<(), FreeError> {
+    unsafe fn deallocate(&self, ptr: NonNull<u8>, size: usize) -> Result<(), FreeError> {
         self.give_back(ptr, size, LIVE_RAW)
     }
 
@@ -337,38 +362,57 @@ impl<const N: usize> Allocator for MallocAllocator<N> {
 mod tests {
     use super::*;
 
+    /// Frees through the raw interface a pointer that the test either has out, or that no raw allocation of
+    /// `heap` can have (so the allocator refuses it without touching anything in use).
+    fn free(heap: &MallocAllocator<2>, ptr: NonNull<u8>, size: usize) -> Result<(), FreeError> {
+        // SAFETY: every caller below passes a live raw allocation of `heap` given back once, or a pointer that
+        // is not the start of any raw allocation of `heap` now (a local, a freed block whose address no new raw
+        // block has taken, a `MemBlock`'s), which the table refuses.
+        unsafe { Allocator::deallocate(heap, ptr, size) }
+    }
+
     #[test]
     fn refuses_foreign_double_and_partial_frees() {
         let heap = MallocAllocator::<2>::with_slots();
         let a = Allocator::allocate(&heap, 32, 8).unwrap();
-        let _b = Allocator::allocate(&heap, 32, 8).unwrap();
+        let b = Allocator::allocate(&heap, 32, 8).unwrap();
         assert_eq!(
             Allocator::allocate(&heap, 1, 1),
             Err(AllocError::Exhausted { capacity: 2 })
         );
         let mut local = 0u64;
         assert_eq!(
-            Allocator::deallocate(&heap, NonNull::from(&mut local).cast(), 8),
+            free(&heap, NonNull::from(&mut local).cast(), 8),
             Err(FreeError::NotAllocated)
         );
-        assert_eq!(
-            Allocator::deallocate(&heap, a, 16),
-            Err(FreeError::NotAllocated)
-        );
-        Allocator::deallocate(&heap, a, 32).unwrap();
-        assert_eq!(
-            Allocator::deallocate(&heap, a, 32),
-            Err(FreeError::NotAllocated)
-        );
+        assert_eq!(free(&heap, a, 16), Err(FreeError::NotAllocated));
+        free(&heap, a, 32).unwrap();
+        assert_eq!(free(&heap, a, 32), Err(FreeError::NotAllocated));
         assert_eq!(heap.live_blocks(), 1);
-        Allocator::deallocate(&heap, _b, 32).unwrap();
+        free(&heap, b, 32).unwrap();
         let block = MemAllocator::allocate(&heap, MemoryId(1), 8, 8).unwrap();
-        assert_eq!(
-            Allocator::deallocate(&heap, block.as_ptr(), 8),
-            Err(FreeError::NotAllocated)
-        );
+        assert_eq!(free(&heap, block.as_ptr(), 8), Err(FreeError::NotAllocated));
+        assert_eq!(heap.refused_frees(), 4);
         let _leaked = MemAllocator::allocate(&heap, MemoryId(2), 8, 8).unwrap();
         MemAllocator::deallocate(&heap, MemoryId(1), block).unwrap();
         // `_leaked` is freed when `heap` drops.
+    }
+
+    /// Issue 12, item 7: the heap must get back its own pointer, not the caller's, which matched the record only
+    /// by address. Here the caller's has no provenance at all; freeing through it is undefined behaviour (Miri
+    /// reports it), freeing through the recorded one is not.
+    #[test]
+    fn frees_through_the_recorded_pointer_not_the_callers() {
+        let heap = MallocAllocator::<2>::with_slots();
+        let ptr = Allocator::allocate(&heap, 64, 16).unwrap();
+        // SAFETY: the block is live and 64 bytes long.
+        unsafe { ptr.as_ptr().write_bytes(0xA5, 64) };
+        let bare =
+            NonNull::new(core::ptr::without_provenance_mut::<u8>(ptr.as_ptr().addr())).unwrap();
+        assert_eq!(free(&heap, bare, 64), Ok(()));
+        assert_eq!(
+            (heap.live_blocks(), heap.stats().used, heap.refused_frees()),
+            (0, 0, 0)
+        );
     }
 }

@@ -386,7 +386,7 @@ impl Allocator for MemoryRegion<'_> {
     ///
     /// [`FreeError::ForeignPointer`] if `ptr` is not in the region, else [`FreeError::Unsupported`]; both are
     /// counted as failures.
-    fn deallocate(&self, ptr: NonNull<u8>, _size: usize) -> Result<(), FreeError> {
+    unsafe fn deallocate(&self, ptr: NonNull<u8>, _size: usize) -> Result<(), FreeError> {
         Err(self.refuse(match self.arena.offset_of(ptr) {
             None => FreeError::ForeignPointer,
             Some(_) => FreeError::Unsupported {
@@ -436,8 +436,10 @@ mod tests {
         assert_eq!(region.used_memory(), 24);
         assert_eq!(region.give_back(a, 5), Err(FreeError::OutOfOrder));
         assert_eq!(region.give_back(b, 30), Err(FreeError::NotAllocated));
+        // SAFETY: a region never frees through a raw pointer; it refuses this one and changes nothing.
+        let refused = unsafe { Allocator::deallocate(&region, b, 9) };
         assert_eq!(
-            Allocator::deallocate(&region, b, 9),
+            refused,
             Err(FreeError::Unsupported {
                 strategy: AllocationStrategy::Region
             })

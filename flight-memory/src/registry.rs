@@ -32,8 +32,7 @@ impl core::fmt::Display for RegistryError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for RegistryError {}
+impl core::error::Error for RegistryError {}
 
 /// Maps memory ids to the [`MemAllocator`] that serves them, with a default for ids not registered: F´'s
 /// `MemAllocatorRegistry`, with a fixed capacity of `N` entries and no heap.

@@ -97,9 +97,12 @@ const RECORD_ALIGN: usize = align_of::<Record>();
 /// let before = SCRATCH.marker();
 /// let a = SCRATCH.allocate(100, 8)?;
 /// let b = SCRATCH.allocate(30, 16)?;
-/// assert_eq!(SCRATCH.deallocate(a, 100), Err(FreeError::OutOfOrder)); // b is newer
-/// SCRATCH.deallocate(b, 30)?;
-/// SCRATCH.deallocate(a, 100)?;
+/// // SAFETY: `a` and `b` are live allocations, each given back once (`a` first refused: `b` is newer).
+/// unsafe {
+///     assert_eq!(SCRATCH.deallocate(a, 100), Err(FreeError::OutOfOrder));
+///     SCRATCH.deallocate(b, 30)?;
+///     SCRATCH.deallocate(a, 100)?;
+/// }
 /// assert_eq!(SCRATCH.used_memory(), 0);
 ///
 /// SCRATCH.allocate(10, 1)?;
@@ -154,8 +157,7 @@ impl core::fmt::Display for StackBusy {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for StackBusy {}
+impl core::error::Error for StackBusy {}
 
 /// Proof that `stack.lock` is held, for as long as the holder (an operation's [`Guard`] or an outermost
 /// [`Frame`]) lives. Made only by [`StackAllocator::try_lock`] and [`StackAllocator::scope`].
@@ -278,7 +280,15 @@ impl<'a> StackAllocator<'a> {
     /// * [`FreeError::NotBlockStart`]: `ptr` is inside the newest allocation, not at its start;
     /// * [`FreeError::NotAllocated`]: nothing is allocated at or above `ptr` (a double free), `size` is
     ///   larger than the allocation, or the allocation belongs to an `allocator-api2` collection.
-    pub fn deallocate(&self, ptr: NonNull<u8>, size: usize) -> Result<(), FreeError> {
+    ///
+    /// # Safety
+    ///
+    /// `ptr` was returned by [`allocate`](StackAllocator::allocate) of this stack and has not been given back
+    /// since (by this call, a marker or a frame). An allocation freed already whose place has been taken by a
+    /// newer allocation of the same size has the same address as the newer one: the stack cannot tell them
+    /// apart and would free the newer one (see [`Allocator`'s raw frees](Allocator#raw-frees)). Everything else
+    /// is checked and refused. The caller does not use the memory after `Ok`.
+    pub unsafe fn deallocate(&self, ptr: NonNull<u8>, size: usize) -> Result<(), FreeError> {
         match self.try_lock() {
             Some(guard) => guard.locked.pop(ptr, size).map_err(|e| self.refuse(e)),
             None => Err(self.refuse(FreeError::OutOfOrder)),
@@ -786,7 +796,8 @@ impl StackAllocator<'static> {
     ///
     /// let stack = StackAllocator::new(4096)?;
     /// let block = stack.allocate(100, 8)?;
-    /// stack.deallocate(block, 100)?;
+    /// // SAFETY: `block` is a live allocation of `stack`, given back once.
+    /// unsafe { stack.deallocate(block, 100)? };
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn new(size: usize) -> Result<Self, AllocError> {
@@ -806,8 +817,9 @@ impl Allocator for StackAllocator<'_> {
         StackAllocator::allocate(self, size, align)
     }
 
-    fn deallocate(&self, ptr: NonNull<u8>, size: usize) -> Result<(), FreeError> {
-        StackAllocator::deallocate(self, ptr, size)
+    unsafe fn deallocate(&self, ptr: NonNull<u8>, size: usize) -> Result<(), FreeError> {
+        // SAFETY: the caller upholds `Allocator::deallocate`'s contract, which is the inherent method's.
+        unsafe { StackAllocator::deallocate(self, ptr, size) }
     }
 
     fn used_memory(&self) -> usize {
@@ -831,6 +843,14 @@ impl Allocator for StackAllocator<'_> {
 mod tests {
     use super::*;
 
+    /// Frees a pointer the test has out, or one the stack refuses without touching an allocation in use.
+    fn free(stack: &StackAllocator<'_>, ptr: NonNull<u8>, size: usize) -> Result<(), FreeError> {
+        // SAFETY: each caller passes a live allocation of `stack` given back once, or a pointer that is not the
+        // start of a live allocation of this size (interior, foreign, freed with no allocation at its place
+        // since), which the stack refuses.
+        unsafe { stack.deallocate(ptr, size) }
+    }
+
     #[test]
     fn lifo_frees_restore_the_exact_top_across_padding() {
         let mut buffer = [0u8; 512];
@@ -843,7 +863,7 @@ mod tests {
             assert_eq!(blocks[i].0.as_ptr().addr() % align, 0);
         }
         for i in (0..4).rev() {
-            stack.deallocate(blocks[i].0, blocks[i].1).unwrap();
+            free(&stack, blocks[i].0, blocks[i].1).unwrap();
             assert_eq!(stack.used_memory(), tops[i]);
         }
         assert_eq!(stack.depth(), 0);
@@ -859,10 +879,10 @@ mod tests {
             stack.allocate(8, 8),
             Err(AllocError::OutOfMemory { remaining: 0, .. })
         ));
-        assert_eq!(stack.deallocate(block, 8), Err(FreeError::OutOfOrder));
+        assert_eq!(free(&stack, block, 8), Err(FreeError::OutOfOrder));
         assert_eq!(stack.try_scope(|_| ()), Err(StackBusy));
         drop(guard);
-        stack.deallocate(block, 8).unwrap();
+        free(&stack, block, 8).unwrap();
         assert_eq!(stack.stats().failures, 3);
     }
 
@@ -873,13 +893,13 @@ mod tests {
         let block = stack.allocate(16, 8).unwrap();
         let inner = NonNull::new(block.as_ptr().wrapping_add(4)).unwrap();
         assert_eq!(
-            stack.deallocate(inner, 4),
+            free(&stack, inner, 4),
             Err(FreeError::NotBlockStart { offset: 4 })
         );
-        assert_eq!(stack.deallocate(block, 64), Err(FreeError::NotAllocated));
+        assert_eq!(free(&stack, block, 64), Err(FreeError::NotAllocated));
         let foreign = NonNull::from(&mut 0u8);
-        assert_eq!(stack.deallocate(foreign, 1), Err(FreeError::ForeignPointer));
-        stack.deallocate(block, 16).unwrap();
-        assert_eq!(stack.deallocate(block, 16), Err(FreeError::NotAllocated));
+        assert_eq!(free(&stack, foreign, 1), Err(FreeError::ForeignPointer));
+        free(&stack, block, 16).unwrap();
+        assert_eq!(free(&stack, block, 16), Err(FreeError::NotAllocated));
     }
 }

@@ -126,7 +126,9 @@ where
 /// `MemoryRegion<'static>` whose initialiser declares its [`StaticStorage`] inside, so no other code can name
 /// the bytes. The size and alignment must be constants; the alignment defaults to 16 and must be a power of two
 /// up to 4096 (anything else does not compile). `section = "..."` places the storage bytes (only the bytes, not
-/// the allocator's state, which stays where start-up code initialises it) in a link section.
+/// the allocator's state, which stays where start-up code initialises it) in a link section. The arguments are
+/// evaluated outside the macro's own `unsafe` block, so an unsafe operation in one needs an `unsafe` the caller
+/// writes.
 ///
 /// A `MemoryRegion` carves blocks in multiples of its alignment (see
 /// [`MemoryRegion`](crate::MemoryRegion#blocks-and-alignment)).
@@ -205,8 +207,17 @@ macro_rules! static_allocator {
             $(#[unsafe(link_section = $section)])?
             static STORAGE: $crate::StaticStorage<{ $size }, { $crate::__default_align!($($align)?) }> =
                 $crate::StaticStorage::new();
+            // The caller's name is evaluated here, outside the `unsafe` block below, so that it cannot use unsafe
+            // operations without an `unsafe` of its own.
+            const __FLIGHT_MEMORY_REGION: &str = $region;
             // SAFETY: as for the bump allocators above: `STORAGE` is reachable from this region only.
-            unsafe { $crate::MemoryRegion::from_raw_parts($region, STORAGE.as_mut_ptr(), STORAGE.len()) }
+            unsafe {
+                $crate::MemoryRegion::from_raw_parts(
+                    __FLIGHT_MEMORY_REGION,
+                    STORAGE.as_mut_ptr(),
+                    STORAGE.len(),
+                )
+            }
                 .with_block_align::<{ $crate::__default_align!($($align)?) }>()
         };
         $crate::static_allocator!($($rest)*);

@@ -81,6 +81,8 @@ impl core::fmt::Display for UnknownStrategy {
     }
 }
 
+impl core::error::Error for UnknownStrategy {}
+
 impl core::str::FromStr for AllocationStrategy {
     type Err = UnknownStrategy;
 

@@ -85,7 +85,9 @@ fn a_collection_holds_its_stack_memory_against_the_safe_api() {
         .unwrap()
         .cast::<u8>();
     // Neither a bare pointer nor an old marker can free memory the vector still owns.
-    assert_eq!(stack.deallocate(ptr, 24), Err(FreeError::NotAllocated));
+    // SAFETY: the collection's memory is not a raw allocation of the stack; it is refused.
+    let refused = unsafe { stack.deallocate(ptr, 24) };
+    assert_eq!(refused, Err(FreeError::NotAllocated));
     assert_eq!(stack.free_to_marker(before), Err(FreeError::OutOfOrder));
     v.push(4);
     assert_eq!(v.as_slice(), [1, 2, 3, 4]);

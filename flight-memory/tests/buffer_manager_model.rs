@@ -105,7 +105,7 @@ struct ModelBin {
     curr: usize,
     hi: usize,
     no_buffs: usize,
-    empty_buffs: usize,
+    zero_size_requests: usize,
     spills: usize,
     rejected: usize,
 }
@@ -119,6 +119,7 @@ struct Model {
     hi: usize,
     no_buffs: usize,
     empty_buffs: usize,
+    zero_size_requests: usize,
     rejected: usize,
     allocations: usize,
     frees: usize,
@@ -145,11 +146,19 @@ impl Model {
             hi: 0,
             no_buffs: 0,
             empty_buffs: 0,
+            zero_size_requests: 0,
             rejected: 0,
             allocations: 0,
             frees: 0,
             used: 0,
             peak: 0,
+        }
+    }
+
+    /// A raw buffer sent back: F´'s `EmptyBuffs` counts it if it is empty or has no data.
+    fn sent_back(&mut self, raw: &RawBuffer) {
+        if raw.is_empty() || raw.as_ptr().is_null() {
+            self.empty_buffs += 1;
         }
     }
 
@@ -163,8 +172,8 @@ impl Model {
     fn allocate(&mut self, size: usize) -> Result<usize, AllocError> {
         let first = self.first_choice(size);
         if size == 0 {
-            self.empty_buffs += 1;
-            self.bins[first].empty_buffs += 1;
+            self.zero_size_requests += 1;
+            self.bins[first].zero_size_requests += 1;
         }
         let end = if self.spill_over {
             self.bins.len()
@@ -232,6 +241,7 @@ impl Model {
             hi_buffs: self.hi,
             no_buffs: self.no_buffs,
             empty_buffs: self.empty_buffs,
+            zero_size_requests: self.zero_size_requests,
             rejected_returns: self.rejected,
         }
     }
@@ -247,7 +257,7 @@ impl Model {
                 curr_buffs: state.curr,
                 hi_buffs: state.hi,
                 no_buffs: state.no_buffs,
-                empty_buffs: state.empty_buffs,
+                zero_size_requests: state.zero_size_requests,
                 spills: state.spills,
                 rejected_returns: state.rejected,
             })
@@ -395,6 +405,7 @@ fn run(bins: &[Bin], alignment: usize, spill_over: bool, ops: &[Op]) {
                 if let Some(i) = pick(&live, k, |l| matches!(l.form, Form::Raw(_))) {
                     let entry = live.swap_remove(i);
                     if let Form::Raw(raw) = entry.form {
+                        model.sent_back(&raw);
                         assert_eq!(manager.return_raw(raw), Ok(()));
                         model.free(entry.bin);
                         returned.push(raw);
@@ -418,6 +429,7 @@ fn run(bins: &[Bin], alignment: usize, spill_over: bool, ops: &[Op]) {
             Op::ReturnStale(k) => {
                 if !returned.is_empty() {
                     let stale = returned[k % returned.len()];
+                    model.sent_back(&stale);
                     assert_eq!(
                         manager.return_raw(stale),
                         Err(ReturnError::Free(FreeError::NotAllocated))
@@ -504,6 +516,7 @@ fn run(bins: &[Bin], alignment: usize, spill_over: bool, ops: &[Op]) {
                         ),
                     };
                     if k % 2 == 0 {
+                        model.sent_back(&bad);
                         assert_eq!(manager.return_raw(bad), Err(error));
                     } else {
                         assert_eq!(manager.from_raw(bad).unwrap_err(), error);
@@ -546,11 +559,16 @@ fn run(bins: &[Bin], alignment: usize, spill_over: bool, ops: &[Op]) {
                 if let Some(i) = pick(&live, k, |l| matches!(l.form, Form::Pointer(..))) {
                     let entry = live.swap_remove(i);
                     if let Form::Pointer(ptr, size) = entry.form {
-                        assert_eq!(Allocator::deallocate(&manager, ptr, size), Ok(()));
-                        assert_eq!(
-                            Allocator::deallocate(&manager, ptr, size),
-                            Err(FreeError::NotAllocated)
-                        );
+                        // SAFETY: `ptr` is a live raw allocation of `manager`, given back once; the second call
+                        // is a double free with no raw allocation taking the buffer in between, so it is refused.
+                        let (first, second) = unsafe {
+                            (
+                                Allocator::deallocate(&manager, ptr, size),
+                                Allocator::deallocate(&manager, ptr, size),
+                            )
+                        };
+                        assert_eq!(first, Ok(()));
+                        assert_eq!(second, Err(FreeError::NotAllocated));
                         model.free(entry.bin);
                         model.reject(Some(entry.bin));
                     }
@@ -559,10 +577,9 @@ fn run(bins: &[Bin], alignment: usize, spill_over: bool, ops: &[Op]) {
             Op::FreeHandlePointer(k) => {
                 if let Some(i) = pick(&live, k, |l| matches!(l.form, Form::Handle(_))) {
                     let ptr = NonNull::new(live[i].address() as *mut u8).unwrap();
-                    assert_eq!(
-                        Allocator::deallocate(&manager, ptr, 1),
-                        Err(FreeError::NotAllocated)
-                    );
+                    // SAFETY: the buffer is held by a live handle, never out in raw form; it is refused.
+                    let refused = unsafe { Allocator::deallocate(&manager, ptr, 1) };
+                    assert_eq!(refused, Err(FreeError::NotAllocated));
                     model.reject(Some(live[i].bin));
                 }
             }
@@ -574,8 +591,14 @@ fn run(bins: &[Bin], alignment: usize, spill_over: bool, ops: &[Op]) {
     for entry in live.drain(..) {
         match entry.form {
             Form::Handle(buffer) => drop(buffer),
-            Form::Raw(raw) => manager.return_raw(raw).unwrap(),
-            Form::Pointer(ptr, size) => Allocator::deallocate(&manager, ptr, size).unwrap(),
+            Form::Raw(raw) => {
+                model.sent_back(&raw);
+                manager.return_raw(raw).unwrap();
+            }
+            Form::Pointer(ptr, size) => {
+                // SAFETY: a live raw allocation of `manager`, given back once.
+                unsafe { Allocator::deallocate(&manager, ptr, size) }.unwrap()
+            }
         }
         model.free(entry.bin);
     }

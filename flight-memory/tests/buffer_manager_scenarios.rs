@@ -297,7 +297,7 @@ fn the_high_water_mark_stays_after_returns() {
 }
 
 #[test]
-fn zero_size_requests_are_served_and_counted_in_empty_buffs() {
+fn zero_size_requests_are_served_and_counted_in_zero_size_requests() {
     let recorder = Recorder::new(Mode::Normal);
     let manager = setup(&recorder, 1, &[Bin::new(16, 1), Bin::new(64, 1)]);
     let mut empty = manager.allocate(0).unwrap();
@@ -315,14 +315,54 @@ fn zero_size_requests_are_served_and_counted_in_empty_buffs() {
     assert_eq!(spilled.bin(), 1);
     assert!(manager.allocate(0).is_err());
     let tlm = manager.telemetry();
-    assert_eq!((tlm.empty_buffs, tlm.no_buffs), (3, 1));
+    assert_eq!(
+        (tlm.zero_size_requests, tlm.no_buffs, tlm.empty_buffs),
+        (3, 1, 0)
+    );
     let bins: Vec<_> = manager.bin_telemetry().collect();
-    assert_eq!((bins[0].empty_buffs, bins[1].empty_buffs), (3, 0));
-    // Returning a buffer of length zero is an ordinary return.
+    assert_eq!(
+        (bins[0].zero_size_requests, bins[1].zero_size_requests),
+        (3, 0)
+    );
+    // Dropping a handle of length zero is an ordinary return, not one sent back through the port.
     let mut shrunk = spilled;
     shrunk.truncate(0);
     drop(shrunk);
-    assert_eq!(manager.telemetry().empty_buffs, 3);
+    assert_eq!(manager.telemetry().empty_buffs, 0);
+}
+
+/// Issue 12, item 9: F´'s `EmptyBuffs` counts empty or invalid buffers sent back to the manager (through
+/// `bufferSendIn`), not zero-byte requests.
+#[test]
+fn empty_buffs_counts_empty_or_invalid_buffers_sent_back_as_in_fprime() {
+    let recorder = Recorder::new(Mode::Normal);
+    let manager = setup(&recorder, 3, &[Bin::new(16, 2), Bin::new(64, 1)]);
+    let port: &dyn BufferPort = &manager;
+
+    // An empty buffer through the port: accepted (it goes back to its bin) and counted.
+    let mut sent = port.get(8).unwrap();
+    sent.truncate(0);
+    assert_eq!(port.send_in(sent), Ok(()));
+    // A full one is not counted.
+    let full = port.get(8).unwrap();
+    assert_eq!(port.send_in(full), Ok(()));
+    // An empty raw buffer: accepted and counted.
+    let raw = manager.allocate(5).unwrap().into_raw();
+    assert_eq!(manager.return_raw(raw.with_len(0)), Ok(()));
+    // An invalid one (no data): refused, counted in both.
+    let null = RawBuffer::from_parts(ManagerId(3), 0, 0, 1, core::ptr::null_mut(), 4);
+    assert!(manager.return_raw(null).is_err());
+
+    let tlm = manager.telemetry();
+    assert_eq!(
+        (
+            tlm.empty_buffs,
+            tlm.zero_size_requests,
+            tlm.rejected_returns,
+            tlm.curr_buffs
+        ),
+        (3, 0, 1, 0)
+    );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -860,23 +900,29 @@ fn as_an_allocator_buffers_are_taken_back_by_pointer_and_zeroed() {
         allocator.allocate(10, 3),
         Err(AllocError::InvalidAlignment { align: 3 })
     );
-    assert_eq!(
-        allocator.deallocate(NonNull::new(ptr.as_ptr().wrapping_add(1)).unwrap(), 10),
-        Err(FreeError::NotBlockStart { offset: 1 })
-    );
+    let interior = NonNull::new(ptr.as_ptr().wrapping_add(1)).unwrap();
     let mut stray = 0u8;
-    assert_eq!(
-        allocator.deallocate(NonNull::from(&mut stray), 10),
-        Err(FreeError::ForeignPointer)
-    );
     let handle = manager.allocate(30).unwrap();
-    assert_eq!(
-        allocator.deallocate(NonNull::new(handle.as_ptr().cast_mut()).unwrap(), 30),
-        Err(FreeError::NotAllocated),
-        "a live handle's buffer cannot be freed by pointer"
-    );
-    allocator.deallocate(ptr, 10).unwrap();
-    assert_eq!(allocator.deallocate(ptr, 10), Err(FreeError::NotAllocated));
+    let held = NonNull::new(handle.as_ptr().cast_mut()).unwrap();
+    // SAFETY: `ptr` is the only raw allocation and is given back once; every other pointer (interior, foreign,
+    // a live handle's, `ptr` again before any new raw allocation) is refused and changes nothing.
+    unsafe {
+        assert_eq!(
+            allocator.deallocate(interior, 10),
+            Err(FreeError::NotBlockStart { offset: 1 })
+        );
+        assert_eq!(
+            allocator.deallocate(NonNull::from(&mut stray), 10),
+            Err(FreeError::ForeignPointer)
+        );
+        assert_eq!(
+            allocator.deallocate(held, 30),
+            Err(FreeError::NotAllocated),
+            "a live handle's buffer cannot be freed by pointer"
+        );
+        allocator.deallocate(ptr, 10).unwrap();
+        assert_eq!(allocator.deallocate(ptr, 10), Err(FreeError::NotAllocated));
+    }
     let again = manager.allocate(16).unwrap();
     assert_eq!(again.as_ptr(), ptr.as_ptr().cast_const());
     assert!(
@@ -934,4 +980,62 @@ fn buffers_are_send_and_sync_and_managers_too() {
     send_sync::<Buffer<'static>>();
     send_sync::<BufferManager<'static>>();
     send_sync::<RawBuffer>();
+}
+
+/// Issue 12, item 9: cFE's `CFE_ES_GetPoolBufInfo`: the size of an outstanding buffer from its pointer or raw
+/// form, an error for anything else, and nothing counted.
+#[test]
+fn buffer_info_names_outstanding_buffers_only() {
+    let recorder = Recorder::new(Mode::Normal);
+    let manager = setup(&recorder, 4, &[Bin::new(16, 2), Bin::new(64, 1)]);
+    let held = manager.allocate(40).unwrap();
+    let info = manager.buffer_info(held.as_ptr()).unwrap();
+    assert_eq!((info.bin, info.index, info.capacity), (1, 0, 64));
+
+    let raw = manager.allocate(3).unwrap().into_raw();
+    let info = manager.raw_buffer_info(&raw).unwrap();
+    assert_eq!((info.bin, info.capacity), (0, 16));
+    assert_eq!(manager.buffer_info(raw.as_ptr()), Ok(info));
+
+    let allocator: &dyn Allocator = &manager;
+    let ptr = allocator.allocate(10, 8).unwrap();
+    assert_eq!(
+        manager
+            .buffer_info(ptr.as_ptr())
+            .map(|info| (info.bin, info.index)),
+        Ok((0, 1))
+    );
+
+    let stray = 0u8;
+    assert_eq!(
+        manager.buffer_info(&raw const stray),
+        Err(FreeError::ForeignPointer)
+    );
+    assert_eq!(
+        manager.buffer_info(raw.as_ptr().wrapping_add(2)),
+        Err(FreeError::NotBlockStart { offset: 2 })
+    );
+    let wrong = RawBuffer::from_parts(ManagerId(5), 0, 0, raw.generation(), raw.as_ptr(), 3);
+    assert_eq!(
+        manager.raw_buffer_info(&wrong),
+        Err(FreeError::WrongManager {
+            expected: 4,
+            found: 5
+        })
+    );
+    manager.return_raw(raw).unwrap();
+    assert_eq!(
+        manager.raw_buffer_info(&raw),
+        Err(FreeError::NotAllocated),
+        "stale"
+    );
+    assert_eq!(
+        manager.buffer_info(raw.as_ptr()),
+        Err(FreeError::NotAllocated)
+    );
+    // Queries are not refusals.
+    assert_eq!(manager.telemetry().rejected_returns, 0);
+    drop(held);
+    // SAFETY: `ptr` is the live raw allocation, given back once.
+    unsafe { allocator.deallocate(ptr, 10) }.unwrap();
 }

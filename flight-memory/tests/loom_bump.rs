@@ -129,7 +129,8 @@ fn the_stack_serves_one_thread_at_a_time() {
             if let Ok(ptr) = stack.allocate(4, 4) {
                 bytes.take(ptr, 4);
                 bytes.give(ptr, 4);
-                if stack.deallocate(ptr, 4).is_err() {
+                // SAFETY: `ptr` is this thread's live allocation, given back once (kept if refused).
+                if unsafe { stack.deallocate(ptr, 4) }.is_err() {
                     bytes.take(ptr, 4);
                     kept.push(ptr.as_ptr() as usize);
                 }
@@ -151,9 +152,9 @@ fn the_stack_serves_one_thread_at_a_time() {
         // Whatever is left goes back newest (highest) first, and the stack is empty again.
         kept.sort_unstable();
         for &addr in kept.iter().rev() {
-            stack
-                .deallocate(NonNull::new(addr as *mut u8).unwrap(), 4)
-                .unwrap();
+            let ptr = NonNull::new(addr as *mut u8).unwrap();
+            // SAFETY: every kept address is a live allocation of `stack`, given back once, newest first.
+            unsafe { stack.deallocate(ptr, 4) }.unwrap();
         }
         assert_eq!((stack.used_memory(), stack.depth()), (0, 0));
         let stats = stack.stats();

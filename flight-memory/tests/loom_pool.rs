@@ -184,9 +184,12 @@ fn racing_raw_frees_of_one_pointer_accept_exactly_one() {
         let address = ptr.as_ptr() as usize;
         let other = thread::spawn(move || {
             let ptr = NonNull::new(address as *mut u8).unwrap();
-            h.pool.deallocate_raw(ptr)
+            // SAFETY: a deliberate racing double free. The block is taken again only as a handle, never as a
+            // raw block, so the losing free is refused and nothing in use is freed.
+            unsafe { h.pool.deallocate_raw(ptr) }
         });
-        let mine = h.pool.deallocate_raw(ptr);
+        // SAFETY: as above.
+        let mine = unsafe { h.pool.deallocate_raw(ptr) };
         // Meanwhile this thread takes the block again, with a handle, as soon as it is back: a late second free
         // of the old pointer must be refused rather than take the block from its new owner.
         let again = loop {

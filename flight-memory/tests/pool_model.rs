@@ -133,6 +133,21 @@ impl Model<'_> {
 
 /// Runs `ops` against `pool`, whose blocks start at `base`, after a probe allocation and free of block 0. Wrong
 /// pointers are made from `base` with wrapping arithmetic (they are never dereferenced), so Miri can follow them.
+/// `deallocate_raw`. The model never frees a stale pointer whose block a new raw allocation has taken: every
+/// pointer it passes is a live raw block given back once, or one the pool refuses (free, held, interior,
+/// foreign), which changes nothing.
+fn free_raw<const B: usize, const C: usize, const A: usize, S>(
+    pool: &MemoryPool<B, C, A, S>,
+    ptr: NonNull<u8>,
+) -> Result<(), FreeError>
+where
+    flight_memory::Align<A>: flight_memory::Alignment,
+    S: PoolStorage<B, C, A>,
+{
+    // SAFETY: as above.
+    unsafe { pool.deallocate_raw(ptr) }
+}
+
 fn run_memory_pool<const B: usize, const C: usize, const A: usize, S>(
     pool: &MemoryPool<B, C, A, S>,
     base: *mut u8,
@@ -267,9 +282,10 @@ where
                 }
                 let (ptr, _) = m.raws.swap_remove(which.index(m.raws.len()));
                 let result = if through_trait {
-                    Allocator::deallocate(pool, ptr, B)
+                    // SAFETY: a live raw block of `pool`, given back once.
+                    unsafe { Allocator::deallocate(pool, ptr, B) }
                 } else {
-                    pool.deallocate_raw(ptr)
+                    free_raw(pool, ptr)
                 };
                 prop_assert_eq!(result, Ok(()));
                 let index = index_of(ptr.as_ptr()).unwrap_or_default();
@@ -281,11 +297,11 @@ where
                     continue;
                 }
                 let (ptr, _) = m.raws.swap_remove(which.index(m.raws.len()));
-                prop_assert_eq!(pool.deallocate_raw(ptr), Ok(()));
+                prop_assert_eq!(free_raw(pool, ptr), Ok(()));
                 let index = index_of(ptr.as_ptr()).unwrap_or_default();
                 m.blocks[index] = Block::Free { fill: Fill::Zero };
                 m.freed();
-                prop_assert_eq!(pool.deallocate_raw(ptr), Err(FreeError::NotAllocated));
+                prop_assert_eq!(free_raw(pool, ptr), Err(FreeError::NotAllocated));
                 m.refused += 1;
             }
             Op::FreeUnallocated(block) => {
@@ -294,7 +310,7 @@ where
                     continue;
                 }
                 let ptr = NonNull::new(base.wrapping_add(index * stride)).unwrap();
-                prop_assert_eq!(pool.deallocate_raw(ptr), Err(FreeError::NotAllocated));
+                prop_assert_eq!(free_raw(pool, ptr), Err(FreeError::NotAllocated));
                 m.refused += 1;
             }
             Op::FreeInterior { block, offset } => {
@@ -305,7 +321,7 @@ where
                 let ptr =
                     NonNull::new(base.wrapping_add(block.index(C) * stride + offset)).unwrap();
                 prop_assert_eq!(
-                    pool.deallocate_raw(ptr),
+                    free_raw(pool, ptr),
                     Err(FreeError::NotBlockStart { offset })
                 );
                 m.refused += 1;
@@ -318,7 +334,7 @@ where
                     _ => &raw mut local,
                 };
                 let ptr = NonNull::new(address).unwrap();
-                prop_assert_eq!(pool.deallocate_raw(ptr), Err(FreeError::ForeignPointer));
+                prop_assert_eq!(free_raw(pool, ptr), Err(FreeError::ForeignPointer));
                 m.refused += 1;
             }
             Op::FreeHeld(which) => {
@@ -328,7 +344,7 @@ where
                 let ptr =
                     NonNull::new(m.handles[which.index(m.handles.len())].0.as_ptr() as *mut u8)
                         .unwrap();
-                prop_assert_eq!(pool.deallocate_raw(ptr), Err(FreeError::NotAllocated));
+                prop_assert_eq!(free_raw(pool, ptr), Err(FreeError::NotAllocated));
                 m.refused += 1;
             }
             Op::Rewrite(which) => {
@@ -394,7 +410,7 @@ where
 
     // The pool is intact: after giving everything back, every block can be taken exactly once more.
     for (ptr, _) in m.raws.drain(..) {
-        prop_assert_eq!(pool.deallocate_raw(ptr), Ok(()));
+        prop_assert_eq!(free_raw(pool, ptr), Ok(()));
     }
     m.handles.clear();
     let mut all: Vec<PoolBlock<'_>> = (0..C).filter_map(|_| pool.allocate().ok()).collect();
@@ -418,7 +434,7 @@ where
     let start = pool as *const _ as usize;
     let address = base.as_ptr() as usize;
     assert!(address >= start && address + C * B <= start + size_of_val(pool));
-    assert_eq!(pool.deallocate_raw(base), Ok(()));
+    assert_eq!(free_raw(pool, base), Ok(()));
     base.as_ptr()
 }
 
@@ -435,7 +451,7 @@ where
         .expect("a fresh pool has a block")
         .into_raw();
     assert_eq!(first.as_ptr() as usize, blocks as *const _ as usize);
-    assert_eq!(pool.deallocate_raw(first), Ok(()));
+    assert_eq!(free_raw(pool, first), Ok(()));
     first.as_ptr()
 }
 
@@ -645,9 +661,13 @@ fn static_pools_work_through_the_allocator_trait_object() {
     assert_eq!(allocator.used_memory(), 64);
     assert_eq!(allocator.total_memory(), 96);
     assert_eq!(allocator.available_memory(), 32);
-    assert_eq!(allocator.deallocate(b, 32), Ok(()));
-    assert_eq!(allocator.deallocate(b, 32), Err(FreeError::NotAllocated));
-    assert_eq!(allocator.deallocate(a, 0), Ok(()));
+    // SAFETY: `a` and `b` are live raw blocks given back once; the second free of `b` comes before any new
+    // raw allocation, so the pool sees the block free and refuses it.
+    unsafe {
+        assert_eq!(allocator.deallocate(b, 32), Ok(()));
+        assert_eq!(allocator.deallocate(b, 32), Err(FreeError::NotAllocated));
+        assert_eq!(allocator.deallocate(a, 0), Ok(()));
+    }
     assert_eq!(POOL.refused_frees(), 1);
     assert_eq!(
         allocator.stats(),
@@ -673,4 +693,36 @@ fn handles_and_boxes_have_the_right_auto_traits() {
     sync::<MemoryPool<8, 2, 8, &'static PoolBlocks<8, 2>>>();
     sync::<TypedPool<std::cell::Cell<u8>, 2>>(); // Cell is Send, not Sync
     send::<TypedPool<u8, 2>>();
+}
+
+/// Issue 12, item 9: cFE's `CFE_ES_GetPoolBufInfo` for a pool: the block size of an outstanding block (raw or
+/// held), an error for anything else, and nothing counted.
+#[test]
+fn block_info_names_outstanding_blocks_only() {
+    let pool = MemoryPool::<24, 3, 8>::new();
+    let held = pool.allocate().unwrap();
+    let raw = Allocator::allocate(&pool, 5, 1).unwrap();
+    assert_eq!(pool.block_info(held.as_ptr()), Ok(24));
+    assert_eq!(pool.block_info(raw.as_ptr()), Ok(24));
+    assert_eq!(
+        pool.block_info(raw.as_ptr().wrapping_add(3)),
+        Err(FreeError::NotBlockStart { offset: 3 })
+    );
+    let third = raw.as_ptr().wrapping_add(24);
+    let first = held.as_ptr();
+    let free = if third.cast_const() == first {
+        raw.as_ptr().wrapping_sub(24)
+    } else {
+        third
+    };
+    assert_eq!(pool.block_info(free), Err(FreeError::NotAllocated));
+    let local = 0u8;
+    assert_eq!(
+        pool.block_info(&raw const local),
+        Err(FreeError::ForeignPointer)
+    );
+    drop(held);
+    assert_eq!(pool.block_info(first), Err(FreeError::NotAllocated));
+    assert_eq!(pool.refused_frees(), 0);
+    assert_eq!(free_raw(&pool, raw), Ok(()));
 }

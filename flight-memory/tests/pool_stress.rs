@@ -144,10 +144,13 @@ fn free(message: Message, counts: &mut Counts) {
         }
         Message::Raw(RawBlock(ptr), stamp) => {
             release(ptr.as_ptr(), stamp);
-            let result = if stamp % 2 == 0 {
-                POOL.deallocate_raw(ptr)
-            } else {
-                Allocator::deallocate(&POOL, ptr, BLOCK)
+            // SAFETY: the message moved the raw block to this thread, which gives it back once and drops it.
+            let result = unsafe {
+                if stamp % 2 == 0 {
+                    POOL.deallocate_raw(ptr)
+                } else {
+                    Allocator::deallocate(&POOL, ptr, BLOCK)
+                }
             };
             assert_eq!(result, Ok(()));
             counts.frees += 1;

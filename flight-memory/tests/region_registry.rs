@@ -218,8 +218,11 @@ fn run(len: usize, skew: usize, g: usize, ops: Vec<Op>) {
             }
             Op::RawFree => {
                 let Some(newest) = out.last() else { continue };
+                let (ptr, len) = (newest.block.as_ptr(), newest.block.len());
+                // SAFETY: a region frees nothing by pointer; it refuses and changes nothing.
+                let refused = unsafe { Allocator::deallocate(&region, ptr, len) };
                 assert_eq!(
-                    Allocator::deallocate(&region, newest.block.as_ptr(), newest.block.len()),
+                    refused,
                     Err(FreeError::Unsupported {
                         strategy: AllocationStrategy::Region
                     })
@@ -492,15 +495,13 @@ mod malloc {
         let part = unsafe { MemBlock::from_slice(&mut block.as_mut_slice()[..16], false) };
         assert_eq!(heap.deallocate(ID, part), Err(FreeError::NotAllocated));
         let raw = block.as_ptr();
-        assert_eq!(
-            Allocator::deallocate(&heap, raw, 32),
-            Err(FreeError::NotAllocated)
-        );
+        // SAFETY: `raw` is a `MemBlock`'s pointer, not a raw allocation; the heap refuses it.
+        let refused = unsafe { Allocator::deallocate(&heap, raw, 32) };
+        assert_eq!(refused, Err(FreeError::NotAllocated));
         heap.deallocate(ID, block).unwrap();
-        assert_eq!(
-            Allocator::deallocate(&heap, raw, 32),
-            Err(FreeError::NotAllocated)
-        );
+        // SAFETY: freed already, and no raw allocation has been made since that could reuse the address.
+        let refused = unsafe { Allocator::deallocate(&heap, raw, 32) };
+        assert_eq!(refused, Err(FreeError::NotAllocated));
         assert_eq!(heap.stats().failures, 4);
         assert_eq!(Allocator::strategy(&heap), AllocationStrategy::Heap);
     }
@@ -516,7 +517,8 @@ mod malloc {
         );
         heap.deallocate(ID, a).unwrap();
         let c = heap.allocate(ID, 8, 8).unwrap();
-        Allocator::deallocate(&heap, b, 8).unwrap();
+        // SAFETY: `b` is a live raw allocation of `heap`, given back once.
+        unsafe { Allocator::deallocate(&heap, b, 8) }.unwrap();
         drop(c); // freed when `heap` drops
         assert_eq!(heap.capacity(), 2);
     }

@@ -12,6 +12,14 @@ use flight_memory::{
 };
 use proptest::prelude::*;
 
+/// Frees through the stack's raw interface. Every pointer the tests pass is a live allocation of that stack
+/// given back once, or one the stack refuses without touching an allocation in use: foreign, interior, out of
+/// order, too large, or freed with no allocation of that size at its place since.
+fn free(stack: &StackAllocator<'_>, ptr: NonNull<u8>, size: usize) -> Result<(), FreeError> {
+    // SAFETY: as above: no test passes a stale pointer whose place a new allocation of the same size took.
+    unsafe { stack.deallocate(ptr, size) }
+}
+
 /// Alignments to ask for, including invalid ones.
 const ALIGNS: [usize; 9] = [1, 2, 4, 8, 16, 32, 64, 0, 12];
 /// The documented per-allocation record: three words, word-aligned, after the allocation.
@@ -310,12 +318,12 @@ fn run(len: usize, skew: usize, ops: Vec<Op>) {
             }
             Op::FreeNewest => match model.live.pop() {
                 Some(newest) => {
-                    assert_eq!(stack.deallocate(newest.ptr, newest.size), Ok(()));
+                    assert_eq!(free(&stack, newest.ptr, newest.size), Ok(()));
                     model.released(1, newest.prev_top);
                 }
                 None => {
                     let mut elsewhere = 0u8;
-                    let result = stack.deallocate(NonNull::from(&mut elsewhere), 1);
+                    let result = free(&stack, NonNull::from(&mut elsewhere), 1);
                     assert_eq!(result, Err(FreeError::ForeignPointer));
                     model.stats.failures += 1;
                 }
@@ -325,10 +333,9 @@ fn run(len: usize, skew: usize, ops: Vec<Op>) {
                     continue;
                 }
                 let older = &model.live[pick % (model.live.len() - 1)];
-                assert_eq!(
-                    Allocator::deallocate(&stack, older.ptr, older.size),
-                    Err(FreeError::OutOfOrder)
-                );
+                // SAFETY: `older` is a live allocation given back out of order, which the stack refuses.
+                let refused = unsafe { Allocator::deallocate(&stack, older.ptr, older.size) };
+                assert_eq!(refused, Err(FreeError::OutOfOrder));
                 model.stats.failures += 1;
             }
             Op::FreeInterior => {
@@ -337,7 +344,7 @@ fn run(len: usize, skew: usize, ops: Vec<Op>) {
                 };
                 let inside = NonNull::new(newest.ptr.as_ptr().wrapping_add(1)).unwrap();
                 assert_eq!(
-                    stack.deallocate(inside, 1),
+                    free(&stack, inside, 1),
                     Err(FreeError::NotBlockStart { offset: 1 })
                 );
                 model.stats.failures += 1;
@@ -347,7 +354,7 @@ fn run(len: usize, skew: usize, ops: Vec<Op>) {
                     continue;
                 };
                 assert_eq!(
-                    stack.deallocate(newest.ptr, newest.size + 64),
+                    free(&stack, newest.ptr, newest.size + 64),
                     Err(FreeError::NotAllocated)
                 );
                 model.stats.failures += 1;
@@ -355,7 +362,7 @@ fn run(len: usize, skew: usize, ops: Vec<Op>) {
             Op::FreeForeign => {
                 let mut elsewhere = [0u64; 2];
                 assert_eq!(
-                    stack.deallocate(NonNull::from(&mut elsewhere).cast(), 16),
+                    free(&stack, NonNull::from(&mut elsewhere).cast(), 16),
                     Err(FreeError::ForeignPointer)
                 );
                 model.stats.failures += 1;
@@ -439,7 +446,7 @@ fn frames_release_on_unwind_and_release_the_stack() {
     assert_eq!(STACK.used_memory(), 0);
     // The lock was released: the stack is usable again.
     let block = STACK.allocate(8, 8).unwrap();
-    STACK.deallocate(block, 8).unwrap();
+    free(&STACK, block, 8).unwrap();
     let stats = STACK.stats();
     assert_eq!((stats.allocations, stats.frees, stats.used), (2, 2, 0));
 }
@@ -458,7 +465,7 @@ fn the_frame_owns_the_stack_while_it_is_open() {
                 STACK.allocate(4, 4),
                 Err(AllocError::OutOfMemory { remaining: 0, .. })
             ));
-            assert_eq!(STACK.deallocate(outside, 4), Err(FreeError::OutOfOrder));
+            assert_eq!(free(&STACK, outside, 4), Err(FreeError::OutOfOrder));
             assert_eq!(STACK.free_to_marker(marker), Err(FreeError::OutOfOrder));
             assert_eq!(STACK.try_scope(|_| ()), Err(StackBusy));
             // A marker taken inside a scope is not a boundary once the scope is gone.
@@ -466,7 +473,7 @@ fn the_frame_owns_the_stack_while_it_is_open() {
         })
         .map(|inside| assert_eq!(STACK.free_to_marker(inside), Err(FreeError::OutOfOrder)))
         .unwrap();
-    STACK.deallocate(outside, 4).unwrap();
+    free(&STACK, outside, 4).unwrap();
     assert_eq!(STACK.stats().failures, 5);
     let allocator: &dyn Allocator = &STACK;
     assert_eq!(allocator.strategy(), AllocationStrategy::Stack);
@@ -508,7 +515,7 @@ fn threads_contend_without_corruption() {
                             bytes.iter().all(|&b| b == mark),
                             "another thread wrote here"
                         );
-                        if STACK.deallocate(ptr, size).is_ok() {
+                        if free(&STACK, ptr, size).is_ok() {
                             mine.pop();
                         } else {
                             thread::yield_now();
@@ -551,7 +558,7 @@ fn threads_contend_without_corruption() {
     assert_eq!(STACK.depth(), leftovers.len());
     for &(addr, size) in leftovers.iter().rev() {
         let ptr = NonNull::new(addr as *mut u8).unwrap();
-        assert_eq!(STACK.deallocate(ptr, size), Ok(()));
+        assert_eq!(free(&STACK, ptr, size), Ok(()));
     }
     let stats = STACK.stats();
     assert_eq!((STACK.used_memory(), STACK.depth(), stats.used), (0, 0, 0));

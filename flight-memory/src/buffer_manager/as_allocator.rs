@@ -5,10 +5,13 @@ use core::ptr::NonNull;
 
 use crate::{AllocError, AllocationStrategy, Allocator, FreeError, StatsSnapshot};
 
+use super::bins::BinLayout;
 use super::{BufferManager, ReturnError, raw};
 
 /// Allocations are buffers out in raw form: `deallocate` takes them back by pointer (any generation), validated
-/// as [`BufferManager::return_raw`] validates raw buffers, and zeroes them, since the caller may have written
+/// as [`BufferManager::return_raw`] validates raw buffers but for the generation, which a bare pointer does not
+/// carry (so the free is `unsafe`: see [raw frees](Allocator#raw-frees); hand [`RawBuffer`](super::RawBuffer)s
+/// around to have stale copies refused), and zeroes them, since the caller may have written
 /// bytes that are not initialised (padding) that the buffer's next owner would read as `[u8]`.
 ///
 /// `stats()` counts whole buffers of their bin's size: `used` and `peak` in bytes, `allocations` and `frees` of
@@ -25,8 +28,12 @@ use super::{BufferManager, ReturnError, raw};
 /// let ptr = allocator.allocate(100, 8).expect("the 1024-byte buffer is free");
 /// assert_eq!(allocator.used_memory(), 1024);
 /// assert_eq!(allocator.allocate(8, 64), Err(AllocError::UnsupportedAlignment { align: 64, max: 8 }));
-/// allocator.deallocate(ptr, 100)?;
-/// assert_eq!(allocator.deallocate(ptr, 100), Err(FreeError::NotAllocated)); // double free, refused
+/// // SAFETY: `ptr` is given back once; the second call comes before any new raw allocation, so the buffer is
+/// // seen free and the double free is refused (counted in `rejected_returns`).
+/// unsafe {
+///     allocator.deallocate(ptr, 100)?;
+///     assert_eq!(allocator.deallocate(ptr, 100), Err(FreeError::NotAllocated));
+/// }
 /// assert_eq!(allocator.strategy(), AllocationStrategy::Buffers);
 /// assert_eq!((allocator.total_memory(), allocator.stats().failures), (1152, 1));
 /// # Ok::<(), FreeError>(())
@@ -51,7 +58,7 @@ impl Allocator for BufferManager<'_> {
         self.allocate_raw_pointer(size)
     }
 
-    fn deallocate(&self, ptr: NonNull<u8>, _size: usize) -> Result<(), FreeError> {
+    unsafe fn deallocate(&self, ptr: NonNull<u8>, _size: usize) -> Result<(), FreeError> {
         match self.take_back_pointer(ptr) {
             Ok(()) => Ok(()),
             Err((bin, error)) => {
@@ -82,13 +89,14 @@ impl Allocator for BufferManager<'_> {
 }
 
 impl BufferManager<'_> {
-    /// Finds the buffer that starts at `ptr`, takes it out of the raw state, zeroes and releases it.
-    fn take_back_pointer(&self, ptr: NonNull<u8>) -> Result<(), (Option<usize>, FreeError)> {
+    /// Finds the buffer that starts at `ptr`: its bin, the bin's layout and its index. On error, the bin the
+    /// pointer is in, if any.
+    pub(super) fn locate(
+        &self,
+        ptr: *const u8,
+    ) -> Result<(usize, &BinLayout, u32), (Option<usize>, FreeError)> {
         // Below the storage the subtraction wraps to a huge offset, which is outside too.
-        let offset = ptr
-            .as_ptr()
-            .addr()
-            .wrapping_sub(self.storage.as_ptr().addr());
+        let offset = ptr.addr().wrapping_sub(self.storage.as_ptr().addr());
         if offset >= self.storage_size {
             return Err((None, FreeError::ForeignPointer));
         }
@@ -112,7 +120,12 @@ impl BufferManager<'_> {
             return Err((Some(bin), FreeError::NotBlockStart { offset: within }));
         }
         // `index < layout.count`, which fits in `u32` (bins are validated).
-        let index = index as u32;
+        Ok((bin, layout, index as u32))
+    }
+
+    /// Finds the buffer that starts at `ptr`, takes it out of the raw state, zeroes and releases it.
+    fn take_back_pointer(&self, ptr: NonNull<u8>) -> Result<(), (Option<usize>, FreeError)> {
+        let (bin, layout, index) = self.locate(ptr.as_ptr())?;
         let taken = self.tag_of(layout, index).is_some_and(raw::take_back_any);
         if !taken {
             return Err((Some(bin), FreeError::NotAllocated));

@@ -159,8 +159,7 @@ impl core::fmt::Display for BinsError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for BinsError {}
+impl core::error::Error for BinsError {}
 
 /// Where one bin lives: its buffers are `count` consecutive strides of storage starting at `offset`, and their
 /// links and tags are `count` consecutive entries starting at `first`.

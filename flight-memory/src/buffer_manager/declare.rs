@@ -22,7 +22,9 @@
 ///
 /// The state and storage are `static`s declared inside the manager's initialiser, so no other code can name
 /// them, let alone give them to a second manager: that is what makes the unsafe
-/// [`BufferManager::new`](crate::BufferManager::new) sound here. A bad table is a compile error.
+/// [`BufferManager::new`](crate::BufferManager::new) sound here. The arguments are evaluated outside the
+/// macro's own `unsafe` block, so an unsafe operation in one needs an `unsafe` the caller writes. A bad table
+/// is a compile error.
 ///
 /// ```
 /// use flight_memory::{buffer_manager, BufferFailure};
@@ -76,9 +78,12 @@ macro_rules! buffer_manager {
             $(#[unsafe(link_section = $section)])?
             static STORAGE: $crate::BufferStorage<{ TABLE.storage_size() }, { TABLE.alignment() }> =
                 $crate::BufferStorage::zeroed();
+            // The caller's expressions are evaluated here, outside the `unsafe` block below, so that they cannot
+            // use unsafe operations without an `unsafe` of their own.
+            const __FLIGHT_MEMORY_ID: $crate::ManagerId = $crate::ManagerId($id);
             // SAFETY: STATE and STORAGE are declared in this block, so no other code can name them: they are new
             // and given to this manager only.
-            unsafe { $crate::BufferManager::new($crate::ManagerId($id), &TABLE, &STATE, &STORAGE) }
+            unsafe { $crate::BufferManager::new(__FLIGHT_MEMORY_ID, &TABLE, &STATE, &STORAGE) }
                 .with_spill_over($crate::buffer_manager!(@or true; $($spill)?))
                 $(.with_failure_hook($hook))?
         };

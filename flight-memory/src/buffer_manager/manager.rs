@@ -62,17 +62,22 @@ impl core::fmt::Display for ManagerId {
 /// | `curr_buffs` | buffers out now (handles, raw buffers, raw pointers) | the bin's buffers out now |
 /// | `hi_buffs` | the most buffers out at once | the most of the bin's buffers out at once |
 /// | `no_buffs` | requests that failed | failed requests whose first choice was the bin |
-/// | `empty_buffs` | zero-size requests | zero-size requests (whose first choice is bin 0) |
+/// | `empty_buffs` | empty or invalid buffers sent back through the port or the raw form | — |
+/// | `zero_size_requests` | requests for zero bytes | zero-size requests whose first choice was the bin (bin 0) |
 /// | `spills` | — | requests whose first choice was the bin, served by a larger bin |
 /// | `rejected_returns` | returns refused | refused returns that named the bin |
 ///
 /// A request's *first choice* is the smallest bin whose size fits it; a request larger than every bin has none
 /// and counts only overall.
 ///
-/// `empty_buffs` differs from F´ on purpose. F´ answers a failed request with an empty buffer and counts the
-/// empty buffers sent back to it. Here a failed request is an `Err`, so there is no empty buffer to send back;
-/// what is counted instead is a request for zero bytes, which is served (a buffer of length 0 whose capacity is
-/// its bin's, see [`Buffer::set_len`]) but usually means a size computed wrongly.
+/// `empty_buffs` is F´'s `EmptyBuffs`: buffers sent back that are empty or invalid, by
+/// [`BufferPort::send_in`](crate::BufferPort::send_in) with a buffer of length 0, or
+/// [`return_raw`](BufferManager::return_raw) with a raw buffer of length 0 or without data. F´ drops such a buffer
+/// and leaks it; here an empty buffer of this manager is taken back as usual, and one without data is refused
+/// (and counted in `rejected_returns` as well). A buffer that is dropped, or given back with
+/// [`deallocate`](BufferManager::deallocate), is not "sent back" and not counted. A request for zero bytes is
+/// served (a buffer of length 0 whose capacity is its bin's, see [`Buffer::set_len`]) and counted apart, in
+/// `zero_size_requests`, since it usually means a size computed wrongly.
 ///
 /// Failures never go silent (F´ throttles its events and then says nothing more): the counters count every one,
 /// for a component to poll, and an optional [`FailureHook`] set by
@@ -356,7 +361,7 @@ impl<'s> BufferManager<'s> {
     /// [`alignment`](BufferManager::alignment). The bytes are what the previous owner left (zero at first).
     ///
     /// A zero-size request is served like any other (by bin 0 if it has a free buffer) and counted in
-    /// `empty_buffs`. Cost: a partition of the bins by size, then one lock-free pop per bin tried.
+    /// `zero_size_requests`. Cost: a partition of the bins by size, then one lock-free pop per bin tried.
     ///
     /// # Errors
     ///
@@ -385,7 +390,7 @@ impl<'s> BufferManager<'s> {
     pub fn allocate(&self, size: usize) -> Result<Buffer<'_>, AllocError> {
         let first = self.layouts.partition_point(|layout| layout.size < size);
         if size == 0 {
-            self.count_empty(first);
+            self.count_zero_size(first);
         }
         let end = if self.spill_over {
             self.layouts.len()
@@ -524,11 +529,17 @@ impl<'s> BufferManager<'s> {
 
     #[cold]
     #[inline(never)]
-    fn count_empty(&self, first: usize) {
-        self.counters.empty_buffs.fetch_add(1, Ordering::Relaxed);
+    fn count_zero_size(&self, first: usize) {
         if let Some(state) = self.bins.get(first) {
-            state.empty_buffs.fetch_add(1, Ordering::Relaxed);
+            state.zero_size_requests.fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    /// Counts an empty or invalid buffer sent back (F´'s `EmptyBuffs`).
+    #[cold]
+    #[inline(never)]
+    pub(super) fn count_empty_return(&self) {
+        self.counters.empty_buffs.fetch_add(1, Ordering::Relaxed);
     }
 
     #[cold]

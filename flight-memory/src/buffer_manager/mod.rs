@@ -11,6 +11,7 @@
 //! * `raw`: [`RawBuffer`] and its validated way back, [`ReturnError`];
 //! * `telemetry`: [`BufferTelemetry`], [`BinTelemetry`], [`BufferFailure`], [`FailureHook`];
 //! * `port`: [`BufferPort`], F´'s `bufferGet`/`bufferSendIn`;
+//! * `info`: [`BufferInfo`], cFE's `CFE_ES_GetPoolBufInfo`: what a pointer or raw buffer names;
 //! * `setup`: the [`MemAllocator`](crate::MemAllocator)-backed lifecycle, [`SetupError`], [`TeardownError`];
 //! * `as_allocator`: the [`Allocator`](crate::Allocator) implementation;
 //! * `declare`: the [`buffer_manager!`](crate::buffer_manager) macro.
@@ -19,6 +20,7 @@ mod as_allocator;
 mod bins;
 mod buffer;
 mod declare;
+mod info;
 mod manager;
 mod occupancy;
 mod port;
@@ -32,6 +34,7 @@ pub use bins::{
     MAX_BUFFER_ALIGNMENT,
 };
 pub use buffer::Buffer;
+pub use info::BufferInfo;
 pub use manager::{BufferManager, ManagerId};
 pub use port::BufferPort;
 pub use raw::{RawBuffer, ReturnError};

@@ -88,8 +88,23 @@ impl BufferPort for BufferManager<'_> {
         self.allocate(size)
     }
 
+    /// Gives `buffer` back with [`deallocate`](BufferManager::deallocate); an empty one is counted in
+    /// `empty_buffs`, as F´ counts the empty buffers sent to its `bufferSendIn`.
     #[inline]
     fn send_in(&self, buffer: Buffer<'_>) -> Result<(), FreeError> {
+        if buffer.is_empty() {
+            return self.send_in_empty(buffer);
+        }
+        self.deallocate(buffer)
+    }
+}
+
+impl BufferManager<'_> {
+    /// [`send_in`](BufferPort::send_in) of an empty buffer, apart so that the common case stays a test and a jump.
+    #[cold]
+    #[inline(never)]
+    fn send_in_empty(&self, buffer: Buffer<'_>) -> Result<(), FreeError> {
+        self.count_empty_return();
         self.deallocate(buffer)
     }
 }

@@ -53,6 +53,12 @@ fn take_back(tag: &AtomicU32, generation: u32) -> bool {
     .is_ok()
 }
 
+/// Whether a buffer is out in raw form with `generation`.
+#[inline]
+pub(super) fn is_out_with(tag: &AtomicU32, generation: u32) -> bool {
+    generation <= GENERATION_MASK && tag.load(Ordering::Acquire) == generation << 1 | OUT
+}
+
 /// Takes back a buffer out in raw form, whatever its generation; `false` if it is not out in raw form.
 #[inline]
 pub(super) fn take_back_any(tag: &AtomicU32) -> bool {
@@ -230,8 +236,7 @@ impl core::fmt::Display for ReturnError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for ReturnError {}
+impl core::error::Error for ReturnError {}
 
 impl<'m> Buffer<'m> {
     /// The buffer as plain data, to be given back later with [`BufferManager::return_raw`] or turned into a
@@ -314,7 +319,8 @@ impl<'s> BufferManager<'s> {
         })
     }
 
-    /// Gives back a raw buffer of this manager (F´'s `bufferSendIn` with an `Fw::Buffer`).
+    /// Gives back a raw buffer of this manager (F´'s `bufferSendIn` with an `Fw::Buffer`). One of length 0 or
+    /// without data is counted in `empty_buffs` (F´'s `EmptyBuffs`); one of length 0 is still taken back.
     ///
     /// # Errors
     ///
@@ -345,12 +351,31 @@ impl<'s> BufferManager<'s> {
     /// # Ok::<(), ReturnError>(())
     /// ```
     pub fn return_raw(&self, raw: RawBuffer) -> Result<(), ReturnError> {
-        let (bin, layout) = self.check_raw(&raw)?;
-        self.take_back_raw(&raw, bin, layout)?;
+        let taken = self
+            .check_raw(&raw)
+            .and_then(|(bin, layout)| self.take_back_raw(&raw, bin, layout).map(|()| bin));
+        let bin = match taken {
+            Ok(bin) => bin,
+            Err(error) => return Err(self.refused_send_in(&raw, error)),
+        };
         // SAFETY: `take_back_raw` just took the buffer out of the raw state, so it is ours alone, and we do not
         // touch it again.
         unsafe { self.release(bin, raw.index) };
+        if raw.len == 0 {
+            self.count_empty_return();
+        }
         Ok(())
+    }
+
+    /// A refused [`return_raw`](BufferManager::return_raw) (already counted and reported): counts it in
+    /// `empty_buffs` as well if it is empty or has no data.
+    #[cold]
+    #[inline(never)]
+    fn refused_send_in(&self, raw: &RawBuffer, error: ReturnError) -> ReturnError {
+        if raw.len == 0 || raw.data.is_null() {
+            self.count_empty_return();
+        }
+        error
     }
 
     /// Checks everything about a raw buffer but its state; returns its bin and the bin's layout.

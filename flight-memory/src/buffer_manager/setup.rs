@@ -151,8 +151,7 @@ impl core::fmt::Display for SetupError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for SetupError {}
+impl core::error::Error for SetupError {}
 
 /// Why [`BufferManager::teardown`] did not complete.
 #[derive(Debug)]
@@ -210,8 +209,7 @@ impl core::fmt::Display for TeardownError<'_> {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for TeardownError<'_> {}
+impl core::error::Error for TeardownError<'_> {}
 
 impl<'s> BufferManager<'s> {
     /// F´'s `setup(mgrId, memId, allocator, bins)`: a manager whose state and buffers are carved out of one

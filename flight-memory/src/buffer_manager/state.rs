@@ -18,7 +18,7 @@ pub(crate) struct BinState {
     /// Failed requests whose first choice (the smallest bin that fits) was this bin.
     pub(crate) no_buffs: AtomicUsize,
     /// Zero-size requests whose first choice was this bin (always bin 0).
-    pub(crate) empty_buffs: AtomicUsize,
+    pub(crate) zero_size_requests: AtomicUsize,
     /// Requests whose first choice was this bin but that a larger bin served.
     pub(crate) spills: AtomicUsize,
     /// Returns naming this bin that were refused.
@@ -32,7 +32,7 @@ impl BinState {
             BinState {
                 free: BareFreeList::new(),
                 no_buffs: AtomicUsize::new(0),
-                empty_buffs: AtomicUsize::new(0),
+                zero_size_requests: AtomicUsize::new(0),
                 spills: AtomicUsize::new(0),
                 rejected_returns: AtomicUsize::new(0),
             }

@@ -19,7 +19,7 @@ pub(crate) struct Counters {
     pub(crate) occupancy: Occupancy,
     /// Requests that could not be served (F´'s `no_buffs`).
     pub(crate) failures: AtomicUsize,
-    /// Zero-size requests.
+    /// Empty or invalid buffers sent back through the port or the raw form (F´'s `EmptyBuffs`).
     pub(crate) empty_buffs: AtomicUsize,
     /// Refused returns.
     pub(crate) rejected_returns: AtomicUsize,
@@ -51,14 +51,16 @@ impl Counters {
 /// }
 ///
 /// let a = RADIO.allocate(10)?;
-/// let b = RADIO.allocate(0)?; // served, and counted in empty_buffs
+/// let b = RADIO.allocate(0)?; // served, and counted in zero_size_requests
 /// assert!(RADIO.allocate(10).is_err()); // counted in no_buffs
-/// drop((a, b));
+/// drop(a);
+/// RADIO.return_raw(b.into_raw())?; // an empty buffer sent back: counted in empty_buffs
 ///
 /// let tlm = RADIO.telemetry();
 /// assert_eq!((tlm.total_buffs, tlm.curr_buffs, tlm.hi_buffs), (2, 0, 2));
-/// assert_eq!((tlm.no_buffs, tlm.empty_buffs, tlm.rejected_returns), (1, 1, 0));
-/// # Ok::<(), flight_memory::AllocError>(())
+/// assert_eq!((tlm.no_buffs, tlm.zero_size_requests, tlm.empty_buffs), (1, 1, 1));
+/// assert_eq!(tlm.rejected_returns, 0);
+/// # Ok::<(), Box<dyn core::error::Error>>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -75,8 +77,11 @@ pub struct BufferTelemetry {
     pub hi_buffs: usize,
     /// Requests that could not be served (every candidate bin full, or larger than every bin).
     pub no_buffs: usize,
-    /// Zero-size requests.
+    /// Empty or invalid buffers sent back through the port ([`BufferPort::send_in`](crate::BufferPort::send_in))
+    /// or the raw form ([`return_raw`](BufferManager::return_raw)): F´'s `EmptyBuffs`.
     pub empty_buffs: usize,
+    /// Requests for zero bytes (served, but usually a size computed wrongly).
+    pub zero_size_requests: usize,
     /// Returns that were refused.
     pub rejected_returns: usize,
 }
@@ -113,8 +118,8 @@ pub struct BinTelemetry {
     pub hi_buffs: usize,
     /// Failed requests whose first choice was this bin.
     pub no_buffs: usize,
-    /// Zero-size requests whose first choice was this bin.
-    pub empty_buffs: usize,
+    /// Zero-size requests whose first choice was this bin (a zero-size request's first choice is bin 0).
+    pub zero_size_requests: usize,
     /// Requests whose first choice was this bin, served by a larger bin because this one was full.
     pub spills: usize,
     /// Refused returns that named this bin.
@@ -200,6 +205,9 @@ impl BufferManager<'_> {
             hi_buffs,
             no_buffs: counters.failures.load(Ordering::Relaxed),
             empty_buffs: counters.empty_buffs.load(Ordering::Relaxed),
+            zero_size_requests: self.bins.iter().fold(0, |sum, state| {
+                sum.wrapping_add(state.zero_size_requests.load(Ordering::Relaxed))
+            }),
             rejected_returns: counters.rejected_returns.load(Ordering::Relaxed),
         }
     }
@@ -232,7 +240,7 @@ impl BufferManager<'_> {
                     curr_buffs: counts.in_use as usize,
                     hi_buffs: counts.high_water as usize,
                     no_buffs: state.no_buffs.load(Ordering::Relaxed),
-                    empty_buffs: state.empty_buffs.load(Ordering::Relaxed),
+                    zero_size_requests: state.zero_size_requests.load(Ordering::Relaxed),
                     spills: state.spills.load(Ordering::Relaxed),
                     rejected_returns: state.rejected_returns.load(Ordering::Relaxed),
                 }

@@ -99,6 +99,12 @@ impl Ledger {
         unsafe { self.free.disown(&self.links, index) }
     }
 
+    /// Whether block `index` is handed out, to a raw pointer or a handle.
+    #[inline]
+    pub(crate) fn is_out(&self, index: u32) -> bool {
+        self.free.is_allocated(&self.links, index)
+    }
+
     /// The blocks ever in use at once (the free list's watermark).
     #[inline]
     pub(crate) fn high_water(&self) -> usize {

@@ -64,8 +64,8 @@ impl<'a> PoolBlock<'a> {
     /// Gives up the handle without giving the block back, returning its first byte.
     ///
     /// The block stays allocated until the pointer is given to the pool's
-    /// [`deallocate_raw`](crate::MemoryPool::deallocate_raw) (or [`Allocator::deallocate`](crate::Allocator)),
-    /// which accepts it from now on; until then it is not lost, only in use. This is the form for queues and
+    /// `unsafe` [`deallocate_raw`](crate::MemoryPool::deallocate_raw) (or
+    /// [`Allocator::deallocate`](crate::Allocator::deallocate)), which accepts it from now on; until then it is not lost, only in use. This is the form for queues and
     /// FFI.
     ///
     /// ```
@@ -76,7 +76,8 @@ impl<'a> PoolBlock<'a> {
     /// let block = POOL.allocate()?;
     /// let ptr = block.into_raw();
     /// assert_eq!(POOL.in_use(), 1);
-    /// assert_eq!(POOL.deallocate_raw(ptr), Ok(()));
+    /// // SAFETY: `ptr` is the raw block just made, given back once and not used afterwards.
+    /// assert_eq!(unsafe { POOL.deallocate_raw(ptr) }, Ok(()));
     /// assert_eq!(POOL.in_use(), 0);
     /// # Ok::<(), flight_memory::AllocError>(())
     /// ```

@@ -24,7 +24,8 @@ use crate::{
 ///   32-bit targets add an atomic add on a counter).
 /// * **Owning handles and validated raw pointers.** [`allocate`](MemoryPool::allocate) returns a [`PoolBlock`]
 ///   that gives its block back on drop. The raw form, for queues and FFI, is [`PoolBlock::into_raw`] or
-///   [`Allocator::allocate`], given back with [`deallocate_raw`](MemoryPool::deallocate_raw), which refuses a
+///   [`Allocator::allocate`], given back with `unsafe` [`deallocate_raw`](MemoryPool::deallocate_raw) (a bare
+///   address cannot show that it is stale; see [raw frees](Allocator#raw-frees)), which refuses a
 ///   pointer that is not the start of a raw-allocated block of this pool, never corrupting the pool. It also
 ///   refuses the block of a live `PoolBlock`, so safe code cannot take a block away from its handle.
 ///
@@ -228,8 +229,15 @@ where
     /// Gives back a block allocated as a raw pointer (by [`PoolBlock::into_raw`] or [`Allocator::allocate`]).
     ///
     /// The pointer is validated, and the pool is unchanged when it is refused. An accepted block is zeroed, so
-    /// its next owner never sees bytes it may not read (padding written through the pointer). The caller must not
-    /// use the block after `Ok`.
+    /// its next owner never sees bytes it may not read (padding written through the pointer).
+    ///
+    /// # Safety
+    ///
+    /// `ptr` was handed out as a raw pointer by this pool and has not been given back since. A pointer freed
+    /// already whose block has been handed out again as a raw pointer has the same address as the new owner's:
+    /// the pool cannot tell them apart and would free the new owner's block (see
+    /// [`Allocator`'s raw frees](Allocator#raw-frees)). Everything else is checked and refused. The caller does
+    /// not use the block after `Ok`.
     ///
     /// # Errors
     ///
@@ -248,15 +256,19 @@ where
     ///
     /// let ptr = POOL.allocate()?.into_raw();
     /// let interior = NonNull::new(ptr.as_ptr().wrapping_add(4)).unwrap();
-    /// assert_eq!(POOL.deallocate_raw(interior), Err(FreeError::NotBlockStart { offset: 4 }));
     /// let mut elsewhere = 0u8;
-    /// assert_eq!(POOL.deallocate_raw(NonNull::from(&mut elsewhere)), Err(FreeError::ForeignPointer));
-    /// assert_eq!(POOL.deallocate_raw(ptr), Ok(()));
-    /// assert_eq!(POOL.deallocate_raw(ptr), Err(FreeError::NotAllocated)); // double free
+    /// // SAFETY (all four calls): no raw block of this pool is out but `ptr`'s, which is given back once; the
+    /// // wrong pointers are refused because no other raw block could be at those addresses.
+    /// unsafe {
+    ///     assert_eq!(POOL.deallocate_raw(interior), Err(FreeError::NotBlockStart { offset: 4 }));
+    ///     assert_eq!(POOL.deallocate_raw(NonNull::from(&mut elsewhere)), Err(FreeError::ForeignPointer));
+    ///     assert_eq!(POOL.deallocate_raw(ptr), Ok(()));
+    ///     assert_eq!(POOL.deallocate_raw(ptr), Err(FreeError::NotAllocated)); // double free, block still free
+    /// }
     /// assert_eq!((POOL.in_use(), POOL.refused_frees()), (0, 3));
     /// # Ok::<(), flight_memory::AllocError>(())
     /// ```
-    pub fn deallocate_raw(&self, ptr: NonNull<u8>) -> Result<(), FreeError> {
+    pub unsafe fn deallocate_raw(&self, ptr: NonNull<u8>) -> Result<(), FreeError> {
         match self.release_raw(ptr) {
             Ok(()) => Ok(()),
             Err(error) => Err(self.refused(error)),
@@ -274,6 +286,38 @@ where
         // SAFETY: we claimed the block just above and do not touch it again.
         unsafe { self.ledger().give_back(index) };
         Ok(())
+    }
+
+    /// The size of the block that starts at `ptr` if it is out (to a raw pointer or a handle): cFE's
+    /// `CFE_ES_GetPoolBufInfo`. Only reads; nothing is counted.
+    ///
+    /// # Errors
+    ///
+    /// [`FreeError::ForeignPointer`] if `ptr` is not in this pool's blocks, [`FreeError::NotBlockStart`] if it
+    /// points into a block, [`FreeError::NotAllocated`] if the block is free.
+    ///
+    /// ```
+    /// use flight_memory::{FreeError, MemoryPool};
+    ///
+    /// static POOL: MemoryPool<48, 2> = MemoryPool::new();
+    ///
+    /// let block = POOL.allocate()?;
+    /// let ptr = block.as_ptr();
+    /// assert_eq!(POOL.block_info(ptr), Ok(48));
+    /// assert_eq!(POOL.block_info(ptr.wrapping_add(8)), Err(FreeError::NotBlockStart { offset: 8 }));
+    /// drop(block);
+    /// assert_eq!(POOL.block_info(ptr), Err(FreeError::NotAllocated));
+    /// assert_eq!(POOL.block_info(core::ptr::null()), Err(FreeError::ForeignPointer));
+    /// # Ok::<(), flight_memory::AllocError>(())
+    /// ```
+    pub fn block_info(&self, ptr: *const u8) -> Result<usize, FreeError> {
+        let ptr = NonNull::new(ptr.cast_mut()).ok_or(FreeError::ForeignPointer)?;
+        let index = self.index_of(ptr)?;
+        if self.ledger().is_out(index) {
+            Ok(BLOCK_SIZE)
+        } else {
+            Err(FreeError::NotAllocated)
+        }
     }
 
     /// The index of the block that starts at `ptr`.
@@ -401,7 +445,8 @@ where
     ///
     /// let pool = MemoryPool::<64, 4>::new();
     /// let mut stray = 0u8;
-    /// assert!(pool.deallocate_raw(NonNull::from(&mut stray)).is_err());
+    /// // SAFETY: `stray` is no block of the pool; it is refused.
+    /// assert!(unsafe { pool.deallocate_raw(NonNull::from(&mut stray)) }.is_err());
     /// assert_eq!(pool.refused_frees(), 1);
     /// ```
     #[inline]
@@ -489,8 +534,9 @@ where
     }
 
     #[inline]
-    fn deallocate(&self, ptr: NonNull<u8>, _size: usize) -> Result<(), FreeError> {
-        self.deallocate_raw(ptr)
+    unsafe fn deallocate(&self, ptr: NonNull<u8>, _size: usize) -> Result<(), FreeError> {
+        // SAFETY: the caller upholds `Allocator::deallocate`'s contract, which is `deallocate_raw`'s.
+        unsafe { self.deallocate_raw(ptr) }
     }
 
     fn used_memory(&self) -> usize {
