@@ -106,7 +106,7 @@ pub use mem_allocator::{MemAllocator, MemBlock, MemoryId};
 pub use platform::{ItemInfo, ItemKind, Platform, RegionInfo};
 pub use pool::{MemoryPool, PoolBlock, PoolBlocks, PoolBox, PoolStorage, TypedPool};
 pub use region::MemoryRegion;
-pub use registry::{MemAllocatorRegistry, RegistryError};
+pub use registry::{MemAllocatorRegistry, RegistryEntry, RegistryError};
 pub use stack::{Frame, Marker, StackAllocator, StackBusy};
 pub use stats::{MemoryStats, StatsSnapshot};
 pub use storage::StaticStorage;

@@ -425,12 +425,27 @@ fn registry_can_be_built_in_a_constant_context() {
             Err(FreeError::NotAllocated)
         }
     }
-    const REGISTRY: MemAllocatorRegistry<'static, 1> = {
-        let mut registry = MemAllocatorRegistry::new(&Refuses);
-        assert!(registry.register(MemoryId(4), &Refuses).is_ok());
-        assert!(registry.register(MemoryId(4), &Refuses).is_err());
-        registry
-    };
+    // The same checks as a runtime `register`: a listed id is refused a second time, and at most `N` ids.
+    const DUPLICATE: Result<MemAllocatorRegistry<'static, 2>, RegistryError> =
+        MemAllocatorRegistry::from_entries(
+            &Refuses,
+            &[(MemoryId(4), &Refuses), (MemoryId(4), &Refuses)],
+        );
+    const TOO_MANY: Result<MemAllocatorRegistry<'static, 1>, RegistryError> =
+        MemAllocatorRegistry::from_entries(
+            &Refuses,
+            &[(MemoryId(4), &Refuses), (MemoryId(6), &Refuses)],
+        );
+    const REGISTRY: MemAllocatorRegistry<'static, 2> =
+        match MemAllocatorRegistry::from_entries(&Refuses, &[(MemoryId(4), &Refuses)]) {
+            Ok(registry) => registry,
+            Err(_) => panic!("one entry fits in two"),
+        };
+    assert_eq!(
+        DUPLICATE.err(),
+        Some(RegistryError::Duplicate { id: MemoryId(4) })
+    );
+    assert_eq!(TOO_MANY.err(), Some(RegistryError::Full { capacity: 1 }));
     assert_eq!(REGISTRY.len(), 1);
     assert!(REGISTRY.get(MemoryId(4)).is_some());
     assert!(
@@ -439,6 +454,43 @@ fn registry_can_be_built_in_a_constant_context() {
             .allocate(MemoryId(5), 1, 1)
             .is_err()
     );
+
+    // A compile-time registry takes more ids at run time, while there is room, with the same checks.
+    let mut registry = REGISTRY;
+    assert_eq!(
+        registry.register(MemoryId(4), &Refuses),
+        Err(RegistryError::Duplicate { id: MemoryId(4) })
+    );
+    registry.register(MemoryId(5), &Refuses).unwrap();
+    assert_eq!(
+        registry.register(MemoryId(6), &Refuses),
+        Err(RegistryError::Full { capacity: 2 })
+    );
+    let ids: Vec<MemoryId> = registry.iter().map(|(id, _)| id).collect();
+    assert_eq!(ids, [MemoryId(4), MemoryId(5)]);
+    assert_eq!(REGISTRY.len(), 1, "a constant is a fresh value at each use");
+}
+
+#[test]
+fn a_static_registry_reaches_static_regions() {
+    static_allocator! {
+        static SRAM: MemoryRegion("sram", 1024);
+        static DTCM: MemoryRegion("dtcm", 1024);
+    }
+    static REGISTRY: MemAllocatorRegistry<'static, 1> =
+        match MemAllocatorRegistry::from_entries(&SRAM, &[(MemoryId(1), &DTCM)]) {
+            Ok(registry) => registry,
+            Err(_) => panic!("one entry fits in one"),
+        };
+    let _ = REGISTRY
+        .get_or_default(MemoryId(1))
+        .allocate(MemoryId(1), 16, 8)
+        .unwrap();
+    let _ = REGISTRY
+        .get_or_default(MemoryId(2))
+        .allocate(MemoryId(2), 32, 8)
+        .unwrap();
+    assert_eq!((DTCM.used_memory(), SRAM.used_memory()), (16, 32));
 }
 
 #[cfg(feature = "alloc")]
