@@ -45,6 +45,7 @@ OPERATIONS = [
     ("linear_shared", 1000, 1),
     ("bumpalo", 1000, 1),
     ("stack_marker", 500, 1),
+    ("stack_exclusive_marker", 500, 1),
     ("bump_scope_checkpoint", 500, 1),
 ]
 
@@ -61,7 +62,9 @@ ROWS = [
     ("BufferManager pair, 65,536 buffers", "buffer_manager_65536", [("F´ scan", "fprime_scan_65536")]),
     ("linear `alloc(u64)`, exclusive view", "linear_exclusive", [("bumpalo", "bumpalo")]),
     ("linear `alloc(u64)`, shared", "linear_shared", [("bumpalo", "bumpalo")]),
-    ("stack: marker, 16 × 64 B, free to marker", "stack_marker",
+    ("stack: marker, 16 × 64 B, free to marker, exclusive view", "stack_exclusive_marker",
+     [("bump-scope checkpoint", "bump_scope_checkpoint")]),
+    ("stack: marker, 16 × 64 B, free to marker, shared", "stack_marker",
      [("bump-scope checkpoint", "bump_scope_checkpoint")]),
 ]
 

@@ -196,6 +196,18 @@ fn run(operation: &str, n: u64) -> Result<(), String> {
                 stack.free_to_marker(marker).expect("marker refused");
             });
         }
+        "stack_exclusive_marker" => {
+            let mut bytes = vec![0u8; ARENA];
+            let mut stack = StackAllocator::from_slice(&mut bytes);
+            let mut view = stack.exclusive();
+            fm_counted_loop(n, || {
+                let marker = view.marker();
+                for _ in 0..BATCH {
+                    black_box(view.allocate(black_box(64), 8).expect("stack full"));
+                }
+                view.free_to_marker(marker).expect("marker refused");
+            });
+        }
         "bump_scope_checkpoint" => {
             let bump: bump_scope::Bump = bump_scope::Bump::with_size(ARENA);
             fm_counted_loop(n, || {
@@ -232,6 +244,7 @@ const OPERATIONS: &[&str] = &[
     "linear_shared",
     "bumpalo",
     "stack_marker",
+    "stack_exclusive_marker",
     "bump_scope_checkpoint",
 ];
 
