@@ -40,7 +40,7 @@ OPERATIONS = [
     ("buffer_manager_65536", 500, 4),
     ("fprime_scan_16", 500, 4),
     ("fprime_scan_1024", 100, 4),
-    ("fprime_scan_65536", 10, 4),
+    ("fprime_scan_65536", 20, 4),
     ("linear_exclusive", 1000, 1),
     ("linear_shared", 1000, 1),
     ("bumpalo", 1000, 1),
@@ -158,6 +158,11 @@ def fmt(x):
     return f"{x:,.1f}".replace(".0", "") if x == int(x) or abs(x) >= 100 else f"{x:,.1f}"
 
 
+def ratio(ours, peer):
+    r = ours / peer
+    return f"{r:.2f}" if r >= 0.1 else f"{r:.2g}"
+
+
 def main(argv):
     if len(argv) >= 2 and argv[0] == "--annotate":
         exe = build()
@@ -190,7 +195,7 @@ def main(argv):
         ir, locked = results[ours]
         cells = [(name, results[op]) for name, op in peers if op in results]
         peer_text = "; ".join(f"{name} {fmt(p[0])} ({fmt(p[1])})" for name, p in cells) or "—"
-        ratio_text = "; ".join(f"{ir / p[0]:.2f}" for _, p in cells) or "—"
+        ratio_text = "; ".join(ratio(ir, p[0]) for _, p in cells) or "—"
         print(f"| {label} | {fmt(ir)} ({fmt(locked)}) | {peer_text} | {ratio_text} |")
     sizes = [op for op in ("buffer_manager_16", "buffer_manager_65536") if op in results]
     if len(sizes) == 2:
