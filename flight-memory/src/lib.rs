@@ -107,7 +107,7 @@ pub use platform::{ItemInfo, ItemKind, Platform, RegionInfo};
 pub use pool::{MemoryPool, PoolBlock, PoolBlocks, PoolBox, PoolStorage, TypedPool};
 pub use region::MemoryRegion;
 pub use registry::{MemAllocatorRegistry, RegistryEntry, RegistryError};
-pub use stack::{Frame, Marker, StackAllocator, StackBusy};
+pub use stack::{ExclusiveMarker, ExclusiveStack, Frame, Marker, StackAllocator, StackBusy};
 pub use stats::{MemoryStats, StatsSnapshot};
 pub use storage::StaticStorage;
 pub use strategy::{AllocationStrategy, UnknownStrategy};

@@ -390,7 +390,9 @@ unsafe impl RawBump for LinearAllocator<'_> {
     fn allocate(&self, size: usize, align: usize) -> Result<NonNull<u8>, AllocError> {
         let mut current = self.offset.load(Ordering::Relaxed);
         loop {
-            let claim = match self.arena.claim(current, size, align) {
+            // SAFETY: the offset is always `<= arena.len()` (see its field): it only ever takes a claim's end,
+            // 0, or an end `move_newest_end` checked against the length.
+            let claim = match unsafe { self.arena.claim(current, size, align) } {
                 Ok(claim) => claim,
                 Err(error) => return Err(self.refuse(error)),
             };

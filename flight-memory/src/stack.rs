@@ -7,8 +7,10 @@ use crate::storage::Arena;
 use crate::sync::{AtomicUsize, Ordering, const_fn_unless_loom};
 use crate::{AllocError, AllocationStrategy, Allocator, FreeError, MemoryStats, StatsSnapshot};
 
+mod exclusive;
 mod frame;
 
+pub use exclusive::{ExclusiveMarker, ExclusiveStack};
 pub use frame::Frame;
 
 /// `lock` values.
@@ -404,8 +406,11 @@ impl<'a> StackAllocator<'a> {
     }
 
     /// Frees everything at once. Keeps the peak and the counts in [`stats`](StackAllocator::stats), and sets
-    /// `used` to zero. Raw pointers from [`allocate`](StackAllocator::allocate) dangle afterwards.
+    /// `used` to zero. Raw pointers from [`allocate`](StackAllocator::allocate) dangle afterwards. A stack left
+    /// busy by a leaked [`ExclusiveStack`] is free again.
     pub fn reset(&mut self) {
+        // `&mut self`: nothing that holds the lock is alive, only perhaps leaked.
+        self.lock.store(FREE, Ordering::Relaxed);
         self.top.store(0, Ordering::Relaxed);
         self.depth.store(0, Ordering::Relaxed);
         self.stats.record_reset();
@@ -737,19 +742,15 @@ impl<'s, 'a> Locked<'s, 'a> {
     /// Allocates without a record, for a frame: the frame releases all of its allocations at once.
     #[inline]
     pub(crate) fn bump(self, size: usize, align: usize) -> Result<NonNull<u8>, AllocError> {
-        let arena = &self.stack.arena;
         let top = self.top();
-        let placed = arena
-            .place(top, size, align)
+        // SAFETY: the top is always `<= arena.len()` (see the field).
+        let claim = unsafe { self.stack.arena.claim(top, size, align) }
             .map_err(|e| self.stack.refuse(e))?;
-        let ptr = arena
-            .ptr_at(placed.start)
-            .ok_or_else(|| self.stack.refuse(AllocError::SizeOverflow))?;
-        self.set_top(placed.end);
+        self.set_top(claim.end);
         self.stack
             .stats
-            .record_allocation_serialised(placed.end - top);
-        Ok(ptr)
+            .record_allocation_serialised(claim.end - top);
+        Ok(claim.ptr)
     }
 
     /// Releases `count` frame allocations, back to `top`.

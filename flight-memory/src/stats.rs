@@ -140,6 +140,23 @@ impl MemoryStats {
         }
     }
 
+    /// Counts `count` allocations and as many frees together, made and released between two readings of the
+    /// owner, whose bytes in use went up to `high` meanwhile and came back: `used` does not change, the peak is
+    /// raised to `high`. Under the same rule as
+    /// [`record_allocation_serialised`](MemoryStats::record_allocation_serialised).
+    #[inline]
+    pub(crate) fn record_round_trips_serialised(&self, count: usize, high: usize) {
+        let allocations = self.allocations.load(Ordering::Relaxed);
+        self.allocations
+            .store(allocations.wrapping_add(count), Ordering::Relaxed);
+        let frees = self.frees.load(Ordering::Relaxed);
+        self.frees
+            .store(frees.wrapping_add(count), Ordering::Relaxed);
+        if high > self.peak.load(Ordering::Relaxed) {
+            self.peak.store(high, Ordering::Relaxed);
+        }
+    }
+
     /// Counts `count` frees of `bytes` together, under the same rule as
     /// [`record_allocation_serialised`](MemoryStats::record_allocation_serialised).
     #[inline]

@@ -285,7 +285,8 @@ impl ExclusiveLinear<'_, '_> {
 unsafe impl RawBump for ExclusiveLinear<'_, '_> {
     #[inline]
     fn allocate(&self, size: usize, align: usize) -> Result<NonNull<u8>, AllocError> {
-        match self.arena.claim(self.offset.get(), size, align) {
+        // SAFETY: the offset is the allocator's, always `<= arena.len()` (see the field).
+        match unsafe { self.arena.claim(self.offset.get(), size, align) } {
             Ok(claim) => {
                 self.offset.set(claim.end);
                 self.counts.count_allocation();

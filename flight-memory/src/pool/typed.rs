@@ -128,7 +128,12 @@ impl<T, const N: usize> TypedPool<T, N> {
                 // SAFETY: `index` is ours and `slot` now holds an initialised `T` that nothing else accesses.
                 Ok(unsafe { PoolBox::new(slot, index, self.ledger()) })
             }
-            None => Err(self.exhausted(value)),
+            None => {
+                // The error is built here rather than returned by a cold call, so the optimiser can keep the
+                // `Result` in registers: a box is then built once, not built and copied.
+                self.ledger().record_failure();
+                Err(Rejected::new(value, AllocError::Exhausted { capacity: N }))
+            }
         }
     }
 
@@ -144,13 +149,6 @@ impl<T, const N: usize> TypedPool<T, N> {
         let cell = unsafe { self.slots.as_ptr().add(index as usize) };
         // SAFETY: derived from a reference, so not null. `UnsafeCell<MaybeUninit<T>>` has the layout of `T`.
         unsafe { NonNull::new_unchecked(UnsafeCell::raw_get(cell).cast::<T>()) }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn exhausted(&self, value: T) -> Rejected<T> {
-        self.ledger().record_failure();
-        Rejected::new(value, AllocError::Exhausted { capacity: N })
     }
 
     /// How many blocks the pool has: `N`.

@@ -222,7 +222,12 @@ where
                 // `BLOCK_SIZE` bytes while the pool is borrowed.
                 Ok(unsafe { PoolBlock::new(ptr, BLOCK_SIZE, index, self.ledger()) })
             }
-            None => Err(self.exhausted()),
+            None => {
+                // The error is a constant here (not the return value of a cold call), so the optimiser can keep
+                // the `Result` in registers: a handle is then built once, not built and copied.
+                self.ledger().record_failure();
+                Err(AllocError::Exhausted { capacity: COUNT })
+            }
         }
     }
 
