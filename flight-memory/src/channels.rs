@@ -17,12 +17,12 @@
 //!
 //! assert_eq!(
 //!     format!("downlink: {}", DOWNLINK.telemetry()),
-//!     "downlink: TotalBuffs 6 CurrBuffs 0 HiBuffs 1 NoBuffs 1 EmptyBuffs 0 RejectedReturns 0"
+//!     "downlink: TotalBuffs 6 CurrBuffs 0 HiBuffs 1 NoBuffs 1 EmptyBuffs 0 RejectedReturns 0 ZeroSizeRequests 0"
 //! );
 //! let bins: Vec<String> = DOWNLINK.bin_telemetry().map(|bin| bin.to_string()).collect();
 //! assert_eq!(
 //!     bins[1],
-//!     "bin 1 (512 B): TotalBuffs 2 CurrBuffs 0 HiBuffs 1 NoBuffs 0 EmptyBuffs 0 Spills 0 RejectedReturns 0"
+//!     "bin 1 (512 B): TotalBuffs 2 CurrBuffs 0 HiBuffs 1 NoBuffs 0 ZeroSizeRequests 0 Spills 0 RejectedReturns 0"
 //! );
 //! assert_eq!(
 //!     DOWNLINK.stats().to_string(),
@@ -37,27 +37,28 @@ use crate::buffer_manager::{BinTelemetry, BufferTelemetry};
 use crate::stats::StatsSnapshot;
 
 impl fmt::Display for BufferTelemetry {
-    /// `TotalBuffs 56 CurrBuffs 0 HiBuffs 8 NoBuffs 0 EmptyBuffs 0 RejectedReturns 0`.
+    /// `TotalBuffs 56 CurrBuffs 0 HiBuffs 8 NoBuffs 0 EmptyBuffs 0 RejectedReturns 0 ZeroSizeRequests 0`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "TotalBuffs {} CurrBuffs {} HiBuffs {} NoBuffs {} EmptyBuffs {} RejectedReturns {}",
+            "TotalBuffs {} CurrBuffs {} HiBuffs {} NoBuffs {} EmptyBuffs {} RejectedReturns {} ZeroSizeRequests {}",
             self.total_buffs,
             self.curr_buffs,
             self.hi_buffs,
             self.no_buffs,
             self.empty_buffs,
-            self.rejected_returns
+            self.rejected_returns,
+            self.zero_size_requests
         )
     }
 }
 
 impl fmt::Display for BinTelemetry {
-    /// `bin 1 (512 B): TotalBuffs 16 CurrBuffs 0 HiBuffs 5 NoBuffs 0 EmptyBuffs 0 Spills 0 RejectedReturns 0`.
+    /// `bin 1 (512 B): TotalBuffs 16 CurrBuffs 0 HiBuffs 5 NoBuffs 0 ZeroSizeRequests 0 Spills 0 RejectedReturns 0`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "bin {} ({} B): TotalBuffs {} CurrBuffs {} HiBuffs {} NoBuffs {} EmptyBuffs {} Spills {} \
+            "bin {} ({} B): TotalBuffs {} CurrBuffs {} HiBuffs {} NoBuffs {} ZeroSizeRequests {} Spills {} \
              RejectedReturns {}",
             self.bin,
             self.size,
@@ -65,7 +66,7 @@ impl fmt::Display for BinTelemetry {
             self.curr_buffs,
             self.hi_buffs,
             self.no_buffs,
-            self.empty_buffs,
+            self.zero_size_requests,
             self.spills,
             self.rejected_returns
         )
@@ -93,13 +94,14 @@ mod defmt_format {
             defmt::write!(
                 f,
                 "TotalBuffs {=usize} CurrBuffs {=usize} HiBuffs {=usize} NoBuffs {=usize} EmptyBuffs {=usize} \
-                 RejectedReturns {=usize}",
+                 RejectedReturns {=usize} ZeroSizeRequests {=usize}",
                 self.total_buffs,
                 self.curr_buffs,
                 self.hi_buffs,
                 self.no_buffs,
                 self.empty_buffs,
-                self.rejected_returns
+                self.rejected_returns,
+                self.zero_size_requests
             );
         }
     }
@@ -109,14 +111,14 @@ mod defmt_format {
             defmt::write!(
                 f,
                 "bin {=usize} ({=usize} B): TotalBuffs {=usize} CurrBuffs {=usize} HiBuffs {=usize} \
-                 NoBuffs {=usize} EmptyBuffs {=usize} Spills {=usize} RejectedReturns {=usize}",
+                 NoBuffs {=usize} ZeroSizeRequests {=usize} Spills {=usize} RejectedReturns {=usize}",
                 self.bin,
                 self.size,
                 self.total_buffs,
                 self.curr_buffs,
                 self.hi_buffs,
                 self.no_buffs,
-                self.empty_buffs,
+                self.zero_size_requests,
                 self.spills,
                 self.rejected_returns
             );

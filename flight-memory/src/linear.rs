@@ -202,9 +202,10 @@ pub use scope::LinearBusy;
 #[derive(Debug)]
 pub struct LinearAllocator<'a> {
     arena: Arena<'a>,
-    /// Bytes handed out from the start of the arena, alignment padding included: `<= arena.len()`, except while
-    /// a [`try_scope`](LinearAllocator::try_scope) holds the allocator, when it is `arena.len() + 1`. Grows
-    /// by compare-and-swap; goes down only in `reset` (`&mut self`) and when `allocator-api2` gives back or
+    /// Bytes handed out from the start of the arena, alignment padding included: always `<= arena.len()`
+    /// (`arena.len()` while a [`try_scope`](LinearAllocator::try_scope) holds the allocator). Grows by
+    /// compare-and-swap; goes down only in `reset` (`&mut self`), at the end of a scope (which started at 0,
+    /// so nothing of the shared path is out), and when `allocator-api2` gives back or
     /// shrinks the newest allocation (a `Release` exchange, which the `Acquire` exchange of the next allocation
     /// pairs with before the bytes are reused).
     offset: AtomicUsize,
@@ -302,12 +303,11 @@ impl<'a> LinearAllocator<'a> {
         self.offset.store(0, Ordering::Relaxed);
     }
 
-    /// Bytes handed out, alignment padding included (0 while a [`try_scope`](LinearAllocator::try_scope)
-    /// holds the allocator).
+    /// Bytes handed out, alignment padding included (all of them while a
+    /// [`try_scope`](LinearAllocator::try_scope) holds the allocator).
     #[inline]
     pub fn used_memory(&self) -> usize {
-        let offset = self.offset.load(Ordering::Relaxed);
-        if offset > self.arena.len() { 0 } else { offset }
+        self.offset.load(Ordering::Relaxed)
     }
 
     /// The allocator's statistics now.

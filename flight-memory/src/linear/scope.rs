@@ -5,16 +5,18 @@
 //!
 //! A reset must never free memory that a `&'static` reference from the shared path still points into. The
 //! scope starts only when the allocator's offset is 0, so nothing handed out by the shared path is alive, and
-//! it takes the allocator by moving the offset, in the same compare-and-swap, to the sentinel `len + 1`, past
-//! the end of the memory. While the offset is there, every shared allocation fails as a full allocator's does
-//! (`AllocError::OutOfMemory` with `remaining: 0`, counted): its placement starts past the end. The scope's
+//! it takes the allocator by moving the offset, in the same compare-and-swap, to the end of the memory: the
+//! allocator looks full. While the offset is there, every shared allocation of one byte or more fails as a full
+//! allocator's does (`AllocError::OutOfMemory` with `remaining: 0`, counted); the offset never passes the end,
+//! which the allocation path's single comparison relies on (`Arena::claim`). The scope's
 //! view allocates with its own offset (a plain cell, as [`ExclusiveLinear`] does for an owner), and its
 //! references borrow the view, which the closure gets for a lifetime of its own, so none can outlive the
 //! scope. When the closure returns (or unwinds), the scope adds its counts to the allocator's statistics and
 //! stores 0 in the offset, which gives the memory back to the shared path.
 //!
-//! The shared allocation path is unchanged: no extra load, compare or branch. Reading the statistics costs one
-//! comparison more (an offset past the end reads as 0 bytes in use).
+//! The shared allocation path is unchanged: no extra load, compare or branch. The price is that a scope and a
+//! shared path that filled the memory to its last byte look alike: both refuse a new scope, and while a scope
+//! runs the allocator's statistics read the whole memory in use.
 
 use core::cell::Cell;
 
@@ -35,7 +37,8 @@ pub enum LinearBusy {
         used: usize,
     },
     /// Another scope holds the allocator (another thread, an interrupt, or a call from inside a scope's
-    /// closure: allocate through the closure's view instead).
+    /// closure: allocate through the closure's view instead), or the shared path has filled it to its last
+    /// byte, which looks the same.
     Scoped,
 }
 
@@ -66,8 +69,8 @@ impl<'a> LinearAllocator<'a> {
     /// [`reset`](ExclusiveLinear::reset) to start over inside the scope (once per file, per cycle). Its
     /// references cannot leave `f`. While the scope runs, every other use of the allocator is refused: shared
     /// allocations fail with `AllocError::OutOfMemory { remaining: 0, .. }`, another `try_scope` with
-    /// [`LinearBusy::Scoped`]; the statistics read 0 bytes in use, and gain the scope's allocations, failures
-    /// and high-water mark when it ends (the view's own [`stats`](ExclusiveLinear::stats) are the scope's).
+    /// [`LinearBusy::Scoped`]; the statistics read the whole memory in use, and gain the scope's allocations,
+    /// failures and high-water mark when it ends (the view's own [`stats`](ExclusiveLinear::stats) are the scope's).
     /// Values placed in the scope are not dropped.
     ///
     /// # Errors
@@ -137,11 +140,11 @@ impl<'a> LinearAllocator<'a> {
         Ok(f(&mut view))
     }
 
-    /// The offset that marks the allocator as held by a scope: past the end of its memory, so that every
-    /// placement from it fails. (An arena is at most `isize::MAX` bytes, so `len + 1` does not overflow.)
+    /// The offset that marks the allocator as held by a scope: the end of its memory, so that every placement
+    /// of a byte or more from it fails, and the offset stays within the memory as `Arena::claim` requires.
     #[inline]
     pub(super) fn scope_sentinel(&self) -> usize {
-        self.arena.len().saturating_add(1)
+        self.arena.len()
     }
 }
 
@@ -190,9 +193,9 @@ mod tests {
         let inner = scratch
             .try_scope(|view| {
                 view.allocate(10, 1).unwrap();
-                assert_eq!(scratch.used_memory(), 0);
+                assert_eq!(scratch.used_memory(), 32, "the scope holds all of it");
                 assert!(matches!(
-                    scratch.allocate(0, 1),
+                    scratch.allocate(1, 1),
                     Err(AllocError::OutOfMemory { remaining: 0, .. })
                 ));
                 scratch.try_scope(|_| ())
