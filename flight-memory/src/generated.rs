@@ -82,6 +82,6 @@ pub mod __private_v0_1 {
     pub use crate::{
         AllocationStrategy, Allocator, Bin, BinTable, BufferManager, BufferState, BufferStorage,
         LinearAllocator, ManagerId, MemoryPool, PoolBlocks, StackAllocator, StaticStorage,
-        TypedPool,
+        TypedPool, TypedSlots,
     };
 }
