@@ -223,7 +223,8 @@ impl Scan<'_> {
             format!("#[memory_pool] on `{ident}`"),
             self.file.to_string(),
             region,
-            format!("{RUNTIME}::TypedPool<crate::{path}, {count}>"),
+            // The pool's state and its slots, two statics (as the macro declares them).
+            format!("{RUNTIME}::TypedPoolAndSlots<crate::{path}, {count}>"),
             1,
         );
         term.min_align = 1;
@@ -389,7 +390,7 @@ mod tests {
         );
         assert_eq!(
             terms[0].type_path,
-            "::flight_memory::__private_v0_1::TypedPool<crate::tlm::Packet, 64>"
+            "::flight_memory::__private_v0_1::TypedPoolAndSlots<crate::tlm::Packet, 64>"
         );
         assert_eq!((terms[0].region.as_str(), terms[0].count), ("sram", 1));
         assert!(terms[2].type_path.contains("BufferState<2, 48>"));
