@@ -63,7 +63,10 @@ fn own_pool(input: &PoolInput, count: u64, region: &Region) -> TokenStream {
     let slots = quote! { ::flight_memory::TypedSlots<#ident, #count> };
     let ty = quote! { ::flight_memory::TypedPool<#ident, #count, &'static #slots> };
     // The slots go to the region's section; the pool's state stays in the sections start-up code initialises.
-    let section = region.section.as_ref().map(|s| quote! { #[unsafe(link_section = #s)] });
+    let section = region
+        .section
+        .as_ref()
+        .map(|s| quote! { #[unsafe(link_section = #s)] });
     let doc = format!(
         "The static pool of {count} `{ident}`s declared by `#[memory_pool]`, counted in the budget of region `{}`.",
         region.name

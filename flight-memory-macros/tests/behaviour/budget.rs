@@ -18,7 +18,10 @@ fn macro_items_are_counted_in_their_regions() {
     // The pool's state and its slots, two statics, counted as one term.
     assert_eq!(
         pool.size,
-        size_of::<(TypedPool<Packet, 4, &'static TypedSlots<Packet, 4>>, TypedSlots<Packet, 4>)>()
+        size_of::<(
+            TypedPool<Packet, 4, &'static TypedSlots<Packet, 4>>,
+            TypedSlots<Packet, 4>
+        )>()
     );
     const TABLE: BinTable<3> = BinTable::new([
         flight_memory::Bin::new(1024, 16),
@@ -38,7 +41,10 @@ fn macro_items_are_counted_in_their_regions() {
     assert!(REGION_DTCM.has("memory_pool:pools::Message"));
     assert!(REGION_DTCM.has("buffer_bins:bins::DMA"));
     assert_eq!(
-        size_of::<(TypedPool<Message, 64, &'static TypedSlots<Message, 64>>, TypedSlots<Message, 64>)>(),
+        size_of::<(
+            TypedPool<Message, 64, &'static TypedSlots<Message, 64>>,
+            TypedSlots<Message, 64>
+        )>(),
         REGION_DTCM
             .terms
             .iter()
