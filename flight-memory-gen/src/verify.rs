@@ -309,9 +309,15 @@ fn storage_of(
         if let Some(path) = term.key.strip_prefix(BUFFER_BINS_KEY) {
             items.push((term.what.clone(), vec![format!("{path}::STORAGE")]));
         } else if let Some(path) = term.key.strip_prefix(MEMORY_POOL_KEY) {
-            // `static SLOTS` in `Type::pool()`: `<krate::module::Type>::pool::SLOTS` (v0) or
-            // `krate::module::<impl krate::module::Type>::pool::SLOTS` (legacy).
-            items.push((term.what.clone(), vec![format!("{path}>::pool::SLOTS")]));
+            // `static SLOTS` in `Type::pool()`: `<krate::module::Type>::pool::SLOTS` (v0 mangling) or
+            // `krate::module::Type::pool::SLOTS` (legacy).
+            items.push((
+                term.what.clone(),
+                vec![
+                    format!("{path}>::pool::SLOTS"),
+                    format!("{path}::pool::SLOTS"),
+                ],
+            ));
         } else {
             notes.push(format!(
                 "{} of region `{}`: not a kind of item verify knows the storage symbol of",
