@@ -89,7 +89,7 @@ pub(crate) fn run(
     }
     if root.is_none() {
         eprintln!(
-            "note: no crate sources found next to the plan: buffer_bins! items were not checked (--sources)"
+            "note: no crate sources found next to the plan: buffer_bins! and #[memory_pool] items were not checked (--sources)"
         );
     }
     for violation in &outcome.violations {

@@ -4,14 +4,14 @@
 //! name in the image that is `NOBITS` (`NOLOAD`: no bytes in the image, not touched by start-up code), that lies
 //! inside `[origin, origin + size)` when the region has an `origin`, and that is no larger than the region.
 //! Every item's storage symbol must lie inside its region's section: the storage `static`s of memory.toml's
-//! pools, buffer managers and components (`…::memory::pools::NAME::BLOCKS`, `…::memory::buffer_managers::NAME::STORAGE`,
-//! `…::memory::components::NAME::STORAGE`), and those of `buffer_bins!` (`…::module::NAME::STORAGE`, found by
-//! scanning the crate's sources as the build script does). Symbols are recognised by their demangled path (v0
-//! or legacy mangling), so nothing depends on `export_name` and two crates can hold items of the same name.
+//! pools, buffer managers and components (`…::memory::pools::NAME::BLOCKS`, `…::memory::pools::NAME::SLOTS` for
+//! a typed pool, `…::memory::buffer_managers::NAME::STORAGE`, `…::memory::components::NAME::STORAGE`), and those
+//! of the macros, found by scanning the crate's sources as the build script does: `buffer_bins!`
+//! (`…::module::NAME::STORAGE`) and `#[memory_pool(count = N, region = ...)]` (the slots of `Type::pool()`,
+//! `…module::Type>::pool::SLOTS`). Symbols are recognised by their demangled path (v0 or legacy mangling), so
+//! nothing depends on `export_name` and two crates can hold items of the same name.
 //!
-//! Typed pools (`type = "..."` and `#[memory_pool]`) keep their values inside the pool `static`, in `.bss`: they
-//! are in the budget but not placed in the region's section, and `verify` says so in a note. An item whose
-//! symbol is not in the image (not used, so not linked) is a note too.
+//! An item whose symbol is not in the image (not used, so not linked) is a note.
 //!
 //! ```no_run
 //! let checked = flight_memory_gen::check_file("memory.toml")?;
@@ -32,7 +32,7 @@ use crate::codegen::ExternalTerm;
 use crate::layout::RegionLayout;
 use crate::model::{ItemKind, Placement};
 use crate::naming::{list_names, static_name};
-use crate::scan::BUFFER_BINS_KEY;
+use crate::scan::{BUFFER_BINS_KEY, MEMORY_POOL_KEY};
 
 /// What [`verify`] found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -283,7 +283,7 @@ fn check_section<'s>(
 }
 
 /// The items of `region` whose storage is placed in its section, each with the path suffixes its storage
-/// symbol may have; typed pools are noted instead.
+/// symbol may have; a term of the macros that is neither kind is noted instead.
 fn storage_of(
     region: &RegionLayout,
     external: &[ExternalTerm],
@@ -294,21 +294,16 @@ fn storage_of(
         let what = format!("{} `{}`", item.kind.noun(), item.name.value);
         let name = static_name(&item.name.value);
         let table = item.kind.table();
-        if item.kind == ItemKind::Pool && !item.storage.is_exact() {
-            notes.push(format!(
-                "{what} of region `{}`: a typed pool keeps its values in its own static, in .bss, not in the \
-                 region's section",
-                region.name.value
-            ));
-            continue;
-        }
-        items.push((
-            what,
+        let storage = if item.kind == ItemKind::Pool && !item.storage.is_exact() {
+            // A typed pool: its values are the `TypedSlots` static.
+            vec![format!("memory::{table}::{name}::SLOTS")]
+        } else {
             vec![
                 format!("memory::{table}::{name}::BLOCKS"),
                 format!("memory::{table}::{name}::STORAGE"),
-            ],
-        ));
+            ]
+        };
+        items.push((what, storage));
     }
     for term in external.iter().filter(|t| t.region == region.name.value) {
         // `what` names the use's item between backticks (``buffer_bins! `UPLINK` ``); its statics are found by
@@ -316,10 +311,19 @@ fn storage_of(
         let name = term.what.split('`').nth(1).unwrap_or_default();
         if term.what.starts_with(BUFFER_BINS_KEY) {
             items.push((term.what.clone(), vec![format!("{name}::STORAGE")]));
+        } else if term.what.starts_with(MEMORY_POOL_KEY) {
+            // `static SLOTS` in `Type::pool()`: `<krate::module::Type>::pool::SLOTS` (v0 mangling) or
+            // `krate::module::Type::pool::SLOTS` (legacy).
+            items.push((
+                term.what.clone(),
+                vec![
+                    format!("{name}>::pool::SLOTS"),
+                    format!("{name}::pool::SLOTS"),
+                ],
+            ));
         } else {
             notes.push(format!(
-                "{} of region `{}`: a typed pool keeps its values in its own static, in .bss, not in the region's \
-                 section",
+                "{} of region `{}`: not a kind of item verify knows the storage symbol of",
                 term.what, region.name.value
             ));
         }

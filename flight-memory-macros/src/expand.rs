@@ -59,7 +59,13 @@ fn own_pool(input: &PoolInput, count: u64, region: &Region) -> TokenStream {
     let ident = &item.ident;
     let vis = &item.vis;
     let count = count as usize;
-    let ty = quote! { ::flight_memory::TypedPool<#ident, #count> };
+    let slots = quote! { ::flight_memory::TypedSlots<#ident, #count> };
+    let ty = quote! { ::flight_memory::TypedPool<#ident, #count, &'static #slots> };
+    // The slots go to the region's section; the pool's state stays in the sections start-up code initialises.
+    let section = region
+        .section
+        .as_ref()
+        .map(|s| quote! { #[unsafe(link_section = #s)] });
     let doc = format!(
         "The static pool of {count} `{ident}`s declared by `#[memory_pool]`, counted in the budget of region `{}`.",
         region.name
@@ -68,7 +74,7 @@ fn own_pool(input: &PoolInput, count: u64, region: &Region) -> TokenStream {
         ident,
         &format!("#[memory_pool] on `{ident}`"),
         &region.name,
-        quote! { #ty },
+        quote! { (#ty, #slots) },
         TokenStream::new(),
     );
     quote! {
@@ -80,7 +86,11 @@ fn own_pool(input: &PoolInput, count: u64, region: &Region) -> TokenStream {
             /// `Rejected` when every slot is taken.
             #[allow(dead_code)]
             #vis fn pool() -> &'static #ty {
-                static POOL: #ty = ::flight_memory::TypedPool::new();
+                #section
+                static SLOTS: #slots = ::flight_memory::TypedSlots::new();
+                // SAFETY: `SLOTS` is declared in this function, so no other code can name it: this pool is the
+                // only one ever given these slots.
+                static POOL: #ty = unsafe { ::flight_memory::TypedPool::with_slots(&SLOTS) };
                 &POOL
             }
         }
@@ -121,7 +131,7 @@ fn bound_pool(input: &PoolInput, pool: &BoundPool) -> TokenStream {
             )
         }
         None => (
-            quote! { ::flight_memory::TypedPool<#ident, #count> },
+            quote! { ::flight_memory::TypedPool<#ident, #count, &'static ::flight_memory::TypedSlots<#ident, #count>> },
             TokenStream::new(),
         ),
     };

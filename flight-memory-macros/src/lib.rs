@@ -63,9 +63,10 @@ use proc_macro::TokenStream;
 #[doc = include_str!("../doc/memory_pool.md")]
 /// ```
 ///
-/// * `count = N, region = "NAME"`: `Type::pool()` is a `&'static flight_memory::TypedPool<Type, N>`, whose
-///   `alloc(value)` returns a `PoolBox` or the value back. The pool lives in `.bss` (its state and slots are one
-///   `static`, like memory.toml's typed pools), and its bytes count against region `NAME`.
+/// * `count = N, region = "NAME"`: `Type::pool()` is a `&'static flight_memory::TypedPool<Type, N, &'static
+///   flight_memory::TypedSlots<Type, N>>`, whose `alloc(value)` returns a `PoolBox` or the value back. Its slots
+///   are a `static` of their own in the region's link section when it has one (like memory.toml's typed pools);
+///   its state stays in `.data`. Both count against region `NAME`.
 /// * `pool = "NAME"`: `Type::pool()` is memory.toml's `memory::pools::NAME` (counted there already); the type's
 ///   size and alignment are checked against the pool's blocks at compile time.
 ///

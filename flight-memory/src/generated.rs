@@ -82,10 +82,17 @@ pub mod __private_v0_1 {
         typed_pool_item,
     };
     pub use super::ledger::{BudgetError, Counted, RegionLedger, Term, check_all};
+
+    /// A `#[memory_pool]` typed pool as the macro declares it, two statics: the pool's state, and its slots
+    /// (which may be in the region's link section). A region's ledger counts the pair as one term.
+    pub type TypedPoolAndSlots<T, const N: usize> = (
+        crate::TypedPool<T, N, &'static crate::TypedSlots<T, N>>,
+        crate::TypedSlots<T, N>,
+    );
     pub use crate::platform::{ItemInfo, ItemKind, Platform, RegionInfo};
     pub use crate::{
         AllocationStrategy, Allocator, Bin, BinTable, BufferManager, BufferState, BufferStorage,
         LinearAllocator, ManagerId, MemoryPool, PoolBlocks, StackAllocator, StaticStorage,
-        TypedPool,
+        TypedPool, TypedSlots,
     };
 }

@@ -104,7 +104,9 @@ pub use linear::LinearBusy;
 pub use malloc::MallocAllocator;
 pub use mem_allocator::{MemAllocator, MemBlock, MemoryId};
 pub use platform::{ItemInfo, ItemKind, Platform, RegionInfo};
-pub use pool::{MemoryPool, PoolBlock, PoolBlocks, PoolBox, PoolStorage, TypedPool};
+pub use pool::{
+    MemoryPool, PoolBlock, PoolBlocks, PoolBox, PoolStorage, TypedPool, TypedSlots, TypedStorage,
+};
 pub use region::MemoryRegion;
 pub use registry::{MemAllocatorRegistry, RegistryEntry, RegistryError};
 pub use stack::{ExclusiveMarker, ExclusiveStack, Frame, Marker, StackAllocator, StackBusy};

@@ -11,7 +11,7 @@ use std::vec::Vec;
 
 use flight_memory::{
     AllocError, Allocator, FreeError, MemoryPool, PoolBlock, PoolBlocks, PoolBox, PoolStorage,
-    StatsSnapshot, TypedPool,
+    StatsSnapshot, TypedPool, TypedSlots, TypedStorage,
 };
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -526,89 +526,133 @@ fn typed_op() -> impl Strategy<Value = TypedOp> {
 
 const TYPED_N: usize = 5;
 
+/// Runs `ops` on a fresh typed pool of `TYPED_N` values whose slots are `[start, end)`, against the model.
+fn run_typed_pool<S: TypedStorage<Tracked, TYPED_N>>(
+    pool: &TypedPool<Tracked, TYPED_N, S>,
+    (start, end): (usize, usize),
+    ops: Vec<TypedOp>,
+) -> Result<(), TestCaseError> {
+    let drops = Rc::new(Cell::new(0));
+    let mut live: Vec<(PoolBox<'_, Tracked>, [u16; 3])> = Vec::new();
+    let mut next_id = 0u64;
+    let mut expected = StatsSnapshot::default();
+    let mut expected_drops = 0;
+    let size = size_of::<Tracked>();
+
+    for op in ops {
+        match op {
+            TypedOp::Alloc => {
+                next_id += 1;
+                let payload = [next_id as u16, 7, !(next_id as u16)];
+                let value = Tracked {
+                    id: next_id,
+                    payload,
+                    drops: drops.clone(),
+                    dropped: false,
+                };
+                match pool.alloc(value) {
+                    Ok(boxed) => {
+                        prop_assert!(live.len() < TYPED_N);
+                        live.push((boxed, payload));
+                        expected.allocations += 1;
+                    }
+                    Err(rejected) => {
+                        prop_assert_eq!(live.len(), TYPED_N);
+                        prop_assert_eq!(
+                            rejected.error(),
+                            AllocError::Exhausted { capacity: TYPED_N }
+                        );
+                        let value = rejected.into_inner();
+                        prop_assert_eq!(value.id, next_id);
+                        prop_assert_eq!(value.payload, payload);
+                        drop(value);
+                        expected_drops += 1;
+                        expected.failures += 1;
+                    }
+                }
+            }
+            TypedOp::Drop(i) => {
+                if live.is_empty() {
+                    continue;
+                }
+                drop(live.swap_remove(i.index(live.len())));
+                expected_drops += 1;
+                expected.frees += 1;
+            }
+            TypedOp::IntoInner(i) => {
+                if live.is_empty() {
+                    continue;
+                }
+                let (boxed, payload) = live.swap_remove(i.index(live.len()));
+                let value = PoolBox::into_inner(boxed);
+                expected.frees += 1;
+                prop_assert_eq!(value.payload, payload);
+                prop_assert_eq!(drops.get(), expected_drops, "into_inner dropped the value");
+                drop(value);
+                expected_drops += 1;
+            }
+            TypedOp::Mutate(i, v) => {
+                if live.is_empty() {
+                    continue;
+                }
+                let i = i.index(live.len());
+                live[i].0.payload[1] = v;
+                live[i].1[1] = v;
+            }
+        }
+        expected.used = live.len() * size;
+        expected.peak = expected.peak.max(expected.used);
+
+        let mut addresses: Vec<usize> = Vec::new();
+        for (boxed, payload) in &live {
+            let address = &**boxed as *const Tracked as usize;
+            prop_assert!(
+                address >= start && address + size <= end,
+                "box outside the pool"
+            );
+            prop_assert_eq!(address % align_of::<Tracked>(), 0);
+            prop_assert_eq!(&boxed.payload, payload);
+            prop_assert!(!boxed.dropped);
+            addresses.push(address);
+        }
+        addresses.sort_unstable();
+        prop_assert!(
+            addresses.windows(2).all(|w| w[1] - w[0] >= size),
+            "boxes overlap"
+        );
+        prop_assert_eq!(drops.get(), expected_drops);
+        prop_assert_eq!(pool.stats(), expected);
+        prop_assert_eq!(pool.in_use(), live.len());
+        prop_assert_eq!(pool.available(), TYPED_N - live.len());
+    }
+    let count = live.len();
+    live.clear();
+    prop_assert_eq!(drops.get(), expected_drops + count);
+    prop_assert_eq!(pool.in_use(), 0);
+    Ok(())
+}
+
 proptest! {
     #[test]
     fn typed_pool_matches_the_model(ops in prop::collection::vec(typed_op(), 1..80)) {
         let pool = Box::new(TypedPool::<Tracked, TYPED_N>::new());
         let start = &*pool as *const _ as usize;
-        let end = start + size_of::<TypedPool<Tracked, TYPED_N>>();
-        let drops = Rc::new(Cell::new(0));
-        let mut live: Vec<(PoolBox<'_, Tracked>, [u16; 3])> = Vec::new();
-        let mut next_id = 0u64;
-        let mut expected = StatsSnapshot::default();
-        let mut expected_drops = 0;
-        let size = size_of::<Tracked>();
+        run_typed_pool(&pool, (start, start + size_of::<TypedPool<Tracked, TYPED_N>>()), ops)?;
+    }
 
-        for op in ops {
-            match op {
-                TypedOp::Alloc => {
-                    next_id += 1;
-                    let payload = [next_id as u16, 7, !(next_id as u16)];
-                    let value = Tracked { id: next_id, payload, drops: drops.clone(), dropped: false };
-                    match pool.alloc(value) {
-                        Ok(boxed) => {
-                            prop_assert!(live.len() < TYPED_N);
-                            live.push((boxed, payload));
-                            expected.allocations += 1;
-                        }
-                        Err(rejected) => {
-                            prop_assert_eq!(live.len(), TYPED_N);
-                            prop_assert_eq!(rejected.error(), AllocError::Exhausted { capacity: TYPED_N });
-                            let value = rejected.into_inner();
-                            prop_assert_eq!(value.id, next_id);
-                            prop_assert_eq!(value.payload, payload);
-                            drop(value);
-                            expected_drops += 1;
-                            expected.failures += 1;
-                        }
-                    }
-                }
-                TypedOp::Drop(i) => {
-                    if live.is_empty() { continue; }
-                    drop(live.swap_remove(i.index(live.len())));
-                    expected_drops += 1;
-                    expected.frees += 1;
-                }
-                TypedOp::IntoInner(i) => {
-                    if live.is_empty() { continue; }
-                    let (boxed, payload) = live.swap_remove(i.index(live.len()));
-                    let value = PoolBox::into_inner(boxed);
-                    expected.frees += 1;
-                    prop_assert_eq!(value.payload, payload);
-                    prop_assert_eq!(drops.get(), expected_drops, "into_inner dropped the value");
-                    drop(value);
-                    expected_drops += 1;
-                }
-                TypedOp::Mutate(i, v) => {
-                    if live.is_empty() { continue; }
-                    let i = i.index(live.len());
-                    live[i].0.payload[1] = v;
-                    live[i].1[1] = v;
-                }
-            }
-            expected.used = live.len() * size;
-            expected.peak = expected.peak.max(expected.used);
-
-            let mut addresses: Vec<usize> = Vec::new();
-            for (boxed, payload) in &live {
-                let address = &**boxed as *const Tracked as usize;
-                prop_assert!(address >= start && address + size <= end, "box outside the pool");
-                prop_assert_eq!(address % align_of::<Tracked>(), 0);
-                prop_assert_eq!(&boxed.payload, payload);
-                prop_assert!(!boxed.dropped);
-                addresses.push(address);
-            }
-            addresses.sort_unstable();
-            prop_assert!(addresses.windows(2).all(|w| w[1] - w[0] >= size), "boxes overlap");
-            prop_assert_eq!(drops.get(), expected_drops);
-            prop_assert_eq!(pool.stats(), expected);
-            prop_assert_eq!(pool.in_use(), live.len());
-            prop_assert_eq!(pool.available(), TYPED_N - live.len());
-        }
-        let count = live.len();
-        live.clear();
-        prop_assert_eq!(drops.get(), expected_drops + count);
-        prop_assert_eq!(pool.in_use(), 0);
+    #[test]
+    fn typed_pool_over_separate_slots_matches_the_model(ops in prop::collection::vec(typed_op(), 1..80)) {
+        let slots: &'static TypedSlots<Tracked, TYPED_N> = Box::leak(Box::new(TypedSlots::new()));
+        let start = slots as *const _ as usize;
+        let result = {
+            // SAFETY: `slots` was just created and is given to this pool only.
+            let pool = unsafe { TypedPool::with_slots(slots) };
+            run_typed_pool(&pool, (start, start + size_of::<TypedSlots<Tracked, TYPED_N>>()), ops)
+        };
+        // SAFETY: `slots` came from `Box::leak` above, the only pool that used them went out of scope, and every
+        // box of it was dropped by `run_typed_pool`, so no slot holds a value.
+        drop(unsafe { Box::from_raw(std::ptr::from_ref(slots).cast_mut()) });
+        result?;
     }
 
     #[test]
@@ -693,6 +737,8 @@ fn handles_and_boxes_have_the_right_auto_traits() {
     sync::<MemoryPool<8, 2, 8, &'static PoolBlocks<8, 2>>>();
     sync::<TypedPool<std::cell::Cell<u8>, 2>>(); // Cell is Send, not Sync
     send::<TypedPool<u8, 2>>();
+    sync::<TypedPool<std::cell::Cell<u8>, 2, &'static TypedSlots<std::cell::Cell<u8>, 2>>>();
+    send::<TypedPool<u8, 2, &'static TypedSlots<u8, 2>>>();
 }
 
 /// Issue 12, item 9: cFE's `CFE_ES_GetPoolBufInfo` for a pool: the block size of an outstanding block (raw or

@@ -4,8 +4,8 @@
 //! One concern per file, each writing its part of the file with [`text`] (formatted as rustfmt formats, written
 //! directly: 10,000 items take milliseconds):
 //!
-//! * `pools`: `memory::pools::NAME`, a `MemoryPool` over blocks in a `static` of their own, or a `TypedPool`
-//!   for `type = "..."`;
+//! * `pools`: `memory::pools::NAME`, a `MemoryPool` over blocks in a `static` of their own, or for
+//!   `type = "..."` a `TypedPool` over slots in a `static` of their own;
 //! * `buffer_managers`: `memory::buffer_managers::NAME`, a `BufferManager` over a bins table, state and storage;
 //! * `components`: `memory::components::NAME`, a `LinearAllocator`, `StackAllocator` or `MemoryPool`;
 //! * `platform`: `memory::PLATFORM`, the platform's name, budget and regions;

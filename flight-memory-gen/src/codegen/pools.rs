@@ -2,8 +2,8 @@
 //!
 //! A pool of `block_size` blocks is a `MemoryPool` over a `PoolBlocks` static of its own, which carries the
 //! region's link section; the pool (free list, counters, the blocks' address) stays in `.data`. A pool of
-//! `type = "..."` is a `TypedPool`, whose slots are inside it (in `.bss`), checked at compile time against the
-//! region's ledger (see `ledger`).
+//! `type = "..."` is likewise a `TypedPool` over a `TypedSlots` static of its own in the region's link section,
+//! its sizes checked at compile time against the region's ledger (see `ledger`).
 
 use super::text::{Code, call, call_doc, generic, number, seq, string_doc, text};
 use super::{Context, capitalised, not_laid_out, open_module, placement, section_attribute, what};
@@ -107,7 +107,7 @@ pub(super) fn memory_pool(
     code.close("};");
 }
 
-/// A `TypedPool<T, N>` for a `[pools.NAME]` with `type = "T"`.
+/// A `TypedPool<T, N>` over slots in a `static` of their own, for a `[pools.NAME]` with `type = "T"`.
 fn typed_pool(
     cx: &Context<'_>,
     code: &mut Code,
@@ -127,19 +127,32 @@ fn typed_pool(
             region.name.value
         ),
         format!(
-            "Its slots are inside the pool, in `.bss` (a typed pool's state and values are one `static`). It \
-             reserves {} bytes of allocator state and {count} blocks of `size_of::<{ty}>()` bytes, which \
-             rustc adds to the region's budget at compile time.",
+            "Reserves {count} blocks of `size_of::<{ty}>()` bytes {}, which rustc adds to the region's \
+             budget at compile time, and {} bytes of allocator state (free list and counters).",
+            placement(region),
             item.metadata
         ),
     ]);
+    let slots_type = format!("fm::TypedSlots<{ty}, {count}>");
     code.statement(
         &seq(vec![
             text(format!("pub static {}: ", static_name(&pool.name.value))),
-            generic("fm::TypedPool", vec![text(ty.clone()), number(count)], ""),
+            generic(
+                "fm::TypedPool",
+                vec![
+                    text(ty.clone()),
+                    number(count),
+                    text(format!("&'static {slots_type}")),
+                ],
+                "",
+            ),
         ]),
         " = {",
     );
+    section_attribute(region, code);
+    code.line_fmt(format_args!(
+        "static SLOTS: {slots_type} = fm::TypedSlots::new();"
+    ));
     // The alignment memory.toml asks for explicitly (the pool's or its region's): the type must have it, as a
     // typed pool's blocks are aligned as their type.
     let region_align = cx
@@ -187,6 +200,10 @@ fn typed_pool(
         ),
         ";",
     );
-    code.line("fm::TypedPool::new()");
+    code.comment(
+        "SAFETY: `SLOTS` is declared inside this initialiser, so no other code can name it: this pool is the \
+         only one ever given these slots.",
+    );
+    code.line("unsafe { fm::TypedPool::with_slots(&SLOTS) }");
     code.close("};");
 }

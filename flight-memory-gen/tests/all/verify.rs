@@ -28,8 +28,10 @@ fn the_image_linked_with_the_fragment_keeps_to_the_plan() {
         verify(&image("with-fragment"), &checked, "board", &external).expect("an ELF image");
     assert!(outcome.violations.is_empty(), "{:?}", outcome.violations);
     assert_eq!(outcome.regions, 2);
-    // pool `packet`, buffer manager `comm`, component `scratch`, buffer_bins! `UPLINK`.
-    assert_eq!(outcome.items, 4, "{:?}", outcome.notes);
+    // pool `packet`, typed pool `sample`, buffer manager `comm`, component `scratch`, buffer_bins! `UPLINK`,
+    // #[memory_pool] `Reading`.
+    assert_eq!(outcome.items, 6, "{:?}", outcome.notes);
+    assert!(outcome.notes.is_empty(), "{:?}", outcome.notes);
 }
 
 #[test]
@@ -40,6 +42,7 @@ fn the_image_linked_without_the_fragment_fails() {
         "region `sram`, buffer manager `comm`: storage `fixture::memory::buffer_managers::COMM::STORAGE` is at 0x",
         "region `sram`, component `scratch`: storage `fixture::memory::components::SCRATCH::STORAGE` is at 0x",
         "region `sram`, buffer_bins! `UPLINK`: storage `fixture::UPLINK::STORAGE` is at 0x",
+        "region `sram`, #[memory_pool] on `Reading`: storage `<fixture::Reading>::pool::SLOTS` is at 0x",
         "region `dtcm`: section `.dtcm` at 0x",
         "region `dtcm`: section `.dtcm` is at [0x",
     ];
@@ -53,8 +56,9 @@ fn the_image_linked_without_the_fragment_fails() {
     assert!(
         messages[1].contains("in `.bss`, expected in section `.bss.sram`, which the image lacks")
     );
-    assert!(messages[4].contains("(not NOBITS): it must be NOLOAD"));
-    assert!(messages[5].contains("outside the region's [0x20000000, 0x20001000)"));
+    assert!(messages[4].contains("in `.bss`, expected in section `.bss.sram`"));
+    assert!(messages[5].contains("(not NOBITS): it must be NOLOAD"));
+    assert!(messages[6].contains("outside the region's [0x20000000, 0x20001000)"));
 }
 
 #[test]
@@ -63,7 +67,7 @@ fn a_broken_fragment_is_caught_section_by_section() {
     assert_eq!(messages.len(), 3, "{messages:#?}");
     assert_eq!(
         messages[0],
-        "region `sram`: section `.bss.sram` is 10664 bytes, more than the region's 8192"
+        "region `sram`: section `.bss.sram` is 10672 bytes, more than the region's 8192"
     );
     assert!(messages[1].contains("(not NOBITS)"), "{}", messages[1]);
     assert!(
@@ -119,7 +123,7 @@ mod cli {
             String::from_utf8_lossy(&good.stderr)
         );
         assert!(
-            out.contains("2 region sections and 4 storage symbols checked"),
+            out.contains("2 region sections and 6 storage symbols checked"),
             "{out}"
         );
 
@@ -137,7 +141,7 @@ mod cli {
             err.lines()
                 .filter(|l| l.starts_with("error: region"))
                 .count(),
-            6,
+            7,
             "{err}"
         );
         assert!(err.contains("does not keep to"), "{err}");
@@ -205,9 +209,12 @@ mod cli {
             "{}",
             String::from_utf8_lossy(&o.stderr)
         );
-        // No sources next to that plan: the buffer_bins! item is not checked, and verify says so.
-        assert!(String::from_utf8_lossy(&o.stdout).contains("3 storage symbols checked"));
-        assert!(String::from_utf8_lossy(&o.stderr).contains("buffer_bins! items were not checked"));
+        // No sources next to that plan: the macros' items are not checked, and verify says so.
+        assert!(String::from_utf8_lossy(&o.stdout).contains("4 storage symbols checked"));
+        assert!(
+            String::from_utf8_lossy(&o.stderr)
+                .contains("buffer_bins! and #[memory_pool] items were not checked")
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

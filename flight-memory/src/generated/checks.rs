@@ -7,7 +7,9 @@
 
 use super::ledger::file_of;
 use super::message::Message;
-use crate::{Align, Alignment, BufferManager, BufferState, MemoryPool, PoolBlocks, TypedPool};
+use crate::{
+    Align, Alignment, BufferManager, BufferState, MemoryPool, PoolBlocks, TypedPool, TypedSlots,
+};
 
 /// Checks a `MemoryPool` over blocks in a static of their own (`MemoryPool<B, C, A, &'static PoolBlocks<B, C,
 /// A>>`): its state takes at most `state` bytes and its blocks at most `blocks`.
@@ -75,18 +77,23 @@ pub const fn check_allocator<T>(what: &str, location: &str, state: u64) {
     check_counted(what, location, "allocator state", size_of::<T>(), state);
 }
 
-/// Checks a `TypedPool<T, N>`: state and values take at most `counted` bytes.
+/// Checks a `TypedPool<T, N>` over slots in a `static` of their own (the form generated code declares): its
+/// state and its `TypedSlots` together take at most `counted` bytes.
 ///
 /// # Panics
 ///
 /// As [`check_counted`].
 #[track_caller]
-pub const fn check_typed_pool<T, const N: usize>(what: &str, location: &str, counted: u64) {
+pub const fn check_typed_pool<T: 'static, const N: usize>(
+    what: &str,
+    location: &str,
+    counted: u64,
+) {
     check_counted(
         what,
         location,
         "allocator state and blocks",
-        size_of::<TypedPool<T, N>>(),
+        size_of::<TypedPool<T, N, &'static TypedSlots<T, N>>>() + size_of::<TypedSlots<T, N>>(),
         counted,
     );
 }

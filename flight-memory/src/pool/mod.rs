@@ -8,7 +8,8 @@
 //!   copied; so the pool state, which must start at zero, stays in the pool (`.bss`, or `.data` for the
 //!   separate-blocks form), and only the block bytes, which need no initial value, may go to such a section.
 //! * `untyped` and `pool_block`: `MemoryPool` and its owning handle `PoolBlock`, with validated raw frees.
-//! * `typed` and `pool_box`: `TypedPool` and its owning box `PoolBox`.
+//! * `typed` and `pool_box`: `TypedPool` and its owning box `PoolBox`; `typed_slots`: where its values live,
+//!   inline or in a `static` of their own, as `storage` for `MemoryPool`.
 //!
 //! Cost per allocation and per free, for pools of up to 65,533 blocks on targets with 64-bit compare-and-swap:
 //! one compare-and-swap on the free list and nothing else, since the list counts in its head word. Larger pools
@@ -20,10 +21,12 @@ mod pool_block;
 mod pool_box;
 mod storage;
 mod typed;
+mod typed_slots;
 mod untyped;
 
 pub use pool_block::PoolBlock;
 pub use pool_box::PoolBox;
 pub use storage::{PoolBlocks, PoolStorage};
 pub use typed::TypedPool;
+pub use typed_slots::{TypedSlots, TypedStorage};
 pub use untyped::MemoryPool;

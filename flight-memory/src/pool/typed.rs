@@ -1,13 +1,14 @@
 //! The typed pool: `N` blocks sized and aligned for a `T`, handed out as owning boxes.
 
 use core::cell::UnsafeCell;
-use core::mem::MaybeUninit;
+use core::marker::PhantomData;
 use core::ptr::NonNull;
 
 use super::ledger::Ledger;
 use super::pool_box::PoolBox;
+use super::typed_slots::{TypedSlots, TypedStorage};
 use crate::free_list::{Link, MAX_CAPACITY};
-use crate::sync::{const_array, const_fn_unless_loom};
+use crate::sync::const_fn_unless_loom;
 use crate::{AllocError, Rejected, StatsSnapshot};
 
 /// A pool of `N` blocks, each holding one `T`: [`alloc`](TypedPool::alloc) moves a value in and returns a
@@ -17,6 +18,14 @@ use crate::{AllocError, Rejected, StatsSnapshot};
 /// [`MemoryPool`](crate::MemoryPool) (which describes the costs and the lock-free free list). `new` is a `const
 /// fn` whose value is all zero bytes, so a `static` pool lives in `.bss`. A zero-sized `T` works: the pool then
 /// counts up to `N` boxes and uses no block memory.
+///
+/// # Where the memory goes
+///
+/// By default the values are inside the pool, one `static`. To put them in a region's linker section (which
+/// start-up code may neither zero nor copy: DTCM, CCM RAM), declare a [`TypedSlots`] `static` with
+/// `#[unsafe(link_section = ...)]` and build the pool with [`with_slots`](TypedPool::with_slots): only the
+/// values, which need no initial value, go there; the pool's state stays in the sections start-up code
+/// initialises (`.data`, as it holds the slots' address). This is the form code generators emit.
 ///
 /// The pool is `Sync` when `T` is `Send`, since a box allocated on one thread can be dropped on another.
 /// Statistics count `size_of::<T>()` bytes per block; see [`MemoryPool`](crate::MemoryPool#statistics).
@@ -49,19 +58,18 @@ use crate::{AllocError, Rejected, StatsSnapshot};
 ///
 /// static SHARED: TypedPool<Rc<u8>, 4> = TypedPool::new(); // not Sync: an `Rc` must stay on its thread
 /// ```
-pub struct TypedPool<T, const N: usize> {
+pub struct TypedPool<T, const N: usize, S = TypedSlots<T, N>> {
     /// The free list and counters of the `N` slots.
     ledger: Ledger<[Link; N]>,
-    /// Slot `i` holds an initialised `T` exactly while block `i` is owned by a `PoolBox`.
-    slots: [UnsafeCell<MaybeUninit<T>>; N],
+    /// The values: inline, or a `&'static TypedSlots` used by this pool only. It makes the pool `Sync` exactly
+    /// when `T` is `Send` (see `TypedSlots`).
+    slots: S,
+    /// Names `T` for the `&'static TypedSlots` form; as `fn(T) -> T`, it adds no auto-trait bound and keeps
+    /// the pool invariant in `T`, as the slots' `UnsafeCell` makes it.
+    values: PhantomData<fn(T) -> T>,
 }
 
-// SAFETY: the pool hands each slot to one `PoolBox` at a time through its free list, whose release/acquire
-// operations order one owner's accesses before the next's. Values are moved in on one thread and may be dropped
-// (or moved out) on another through a box, which needs `T: Send`; the pool never gives out `&T` itself.
-unsafe impl<T: Send, const N: usize> Sync for TypedPool<T, N> {}
-
-impl<T, const N: usize> TypedPool<T, N> {
+impl<T, const N: usize, S> TypedPool<T, N, S> {
     /// Evaluated by the constructor, so bad const parameters fail compilation.
     const PARAMETERS_OK: () = {
         assert!(N > 0, "TypedPool: N must be at least 1 block");
@@ -71,7 +79,9 @@ impl<T, const N: usize> TypedPool<T, N> {
              (2^32 - 3, or 65,533 with 32-bit compare-and-swap only)"
         );
     };
+}
 
+impl<T, const N: usize> TypedPool<T, N> {
     const_fn_unless_loom! {
         /// An empty pool. All zero bytes: a `static` pool lives in `.bss`.
         ///
@@ -88,13 +98,49 @@ impl<T, const N: usize> TypedPool<T, N> {
         /// ```
         pub fn new() -> Self {
             let () = Self::PARAMETERS_OK;
-            TypedPool {
-                ledger: Ledger::new(),
-                slots: const_array!(UnsafeCell::new(MaybeUninit::zeroed()); N),
-            }
+            TypedPool { ledger: Ledger::new(), slots: TypedSlots::new(), values: PhantomData }
         }
     }
+}
 
+impl<T, const N: usize> TypedPool<T, N, &'static TypedSlots<T, N>> {
+    const_fn_unless_loom! {
+        /// A pool over slots kept in a `static` of their own, which can be placed in a linker section (see
+        /// [Where the memory goes](TypedPool#where-the-memory-goes)).
+        ///
+        /// # Safety
+        ///
+        /// No other pool is given the same `slots`: two pools over the same slots would hand out the same slot
+        /// twice.
+        ///
+        /// # Panics
+        ///
+        /// Never at run time; bad const parameters fail compilation, as for [`new`](TypedPool::new).
+        ///
+        /// ```
+        /// use flight_memory::{TypedPool, TypedSlots};
+        ///
+        /// // Only the values go to the DTCM section, which start-up code does not zero: they need no initial
+        /// // value. The pool's state stays in the sections start-up code initialises.
+        /// #[unsafe(link_section = ".dtcm")]
+        /// static SAMPLE_SLOTS: TypedSlots<[f32; 3], 16> = TypedSlots::new();
+        /// // SAFETY: `SAMPLE_SLOTS` is given to this pool only.
+        /// static SAMPLES: TypedPool<[f32; 3], 16, &'static TypedSlots<[f32; 3], 16>> =
+        ///     unsafe { TypedPool::with_slots(&SAMPLE_SLOTS) };
+        ///
+        /// let sample = SAMPLES.alloc([1.0, 2.0, 3.0])?;
+        /// let start = &SAMPLE_SLOTS as *const _ as usize;
+        /// assert!((start..start + 12 * 16).contains(&(&*sample as *const _ as usize)));
+        /// # Ok::<(), flight_memory::Rejected<[f32; 3]>>(())
+        /// ```
+        pub unsafe fn with_slots(slots: &'static TypedSlots<T, N>) -> Self {
+            let () = Self::PARAMETERS_OK;
+            TypedPool { ledger: Ledger::new(), slots, values: PhantomData }
+        }
+    }
+}
+
+impl<T, const N: usize, S: TypedStorage<T, N>> TypedPool<T, N, S> {
     #[inline]
     fn ledger(&self) -> &Ledger {
         &self.ledger
@@ -146,7 +192,7 @@ impl<T, const N: usize> TypedPool<T, N> {
     unsafe fn slot(&self, index: u32) -> NonNull<T> {
         debug_assert!((index as usize) < N);
         // SAFETY: `index < N` (the caller's contract), so the offset stays inside the array.
-        let cell = unsafe { self.slots.as_ptr().add(index as usize) };
+        let cell = unsafe { self.slots.slots().cells.as_ptr().add(index as usize) };
         // SAFETY: derived from a reference, so not null. `UnsafeCell<MaybeUninit<T>>` has the layout of `T`.
         unsafe { NonNull::new_unchecked(UnsafeCell::raw_get(cell).cast::<T>()) }
     }
@@ -247,7 +293,7 @@ impl<T, const N: usize> Default for TypedPool<T, N> {
     }
 }
 
-impl<T, const N: usize> core::fmt::Debug for TypedPool<T, N> {
+impl<T, const N: usize, S: TypedStorage<T, N>> core::fmt::Debug for TypedPool<T, N, S> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("TypedPool")
             .field("type", &core::any::type_name::<T>())

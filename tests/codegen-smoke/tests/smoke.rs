@@ -171,6 +171,7 @@ fn storage_is_in_the_regions_link_sections() {
     let _ = memory::pools::TELEMETRY_PACKET.in_use();
     let _ = memory::buffer_managers::DMA.id();
     let _ = memory::components::FRAME_SCRATCH.used_memory();
+    let _ = memory::pools::COMMAND.in_use();
     let exe = std::env::current_exe().unwrap();
     let Ok(output) = std::process::Command::new("objdump")
         .args(["-t", "-C"])
@@ -212,4 +213,10 @@ fn storage_is_in_the_regions_link_sections() {
         section_of("codegen_smoke::memory::components::FRAME_SCRATCH"),
         ".dtcm"
     );
+    // A typed pool's values are in its region's section, its state is not.
+    assert_eq!(
+        section_of("codegen_smoke::memory::pools::COMMAND::SLOTS"),
+        ".dtcm"
+    );
+    assert_ne!(section_of("codegen_smoke::memory::pools::COMMAND"), ".dtcm");
 }

@@ -1,4 +1,5 @@
-//! verify's fixture image (tests/verify/*.elf): every kind of item placed by the plan, and a `buffer_bins!`.
+//! verify's fixture image (tests/verify/*.elf): every kind of item placed by the plan (a typed pool too), a
+//! `buffer_bins!` and a `#[memory_pool]`.
 //! `make.sh` rebuilds the images.
 #![no_std]
 #![no_main]
@@ -10,13 +11,18 @@ flight_memory::buffer_bins! {
     pub static UPLINK: in "sram" { 32 x 4, 128 x 2 }
 }
 
+#[flight_memory::memory_pool(count = 2, region = "sram")]
+pub struct Reading(pub u32);
+
 #[cortex_m_rt::entry]
 fn main() -> ! {
     let a = memory::pools::PACKET.allocate().ok();
     let b = memory::buffer_managers::COMM.allocate(60).ok();
     let c = memory::components::SCRATCH.allocate(16, 8).ok();
     let d = UPLINK.allocate(20).ok();
-    core::hint::black_box((a, b, c, d));
+    let e = memory::pools::SAMPLE.alloc(7).ok();
+    let f = Reading::pool().alloc(Reading(3)).ok();
+    core::hint::black_box((a, b, c, d, e, f));
     loop {}
 }
 

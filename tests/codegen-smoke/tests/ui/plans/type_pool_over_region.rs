@@ -17,17 +17,23 @@ pub mod memory {
         /// Pool `telemetry_packet` (`memory.toml:10:8`): 64 values of `crate::tlm::Packet`, in
         /// region `sram`.
         ///
-        /// Its slots are inside the pool, in `.bss` (a typed pool's state and values are one
-        /// `static`). It reserves 320 bytes of allocator state and 64 blocks of
-        /// `size_of::<crate::tlm::Packet>()` bytes, which rustc adds to the region's budget at
-        /// compile time.
-        pub static TELEMETRY_PACKET: fm::TypedPool<crate::tlm::Packet, 64> = {
+        /// Reserves 64 blocks of `size_of::<crate::tlm::Packet>()` bytes in the default sections
+        /// (`.bss`), which rustc adds to the region's budget at compile time, and 320 bytes of
+        /// allocator state (free list and counters).
+        pub static TELEMETRY_PACKET: fm::TypedPool<
+            crate::tlm::Packet,
+            64,
+            &'static fm::TypedSlots<crate::tlm::Packet, 64>,
+        > = {
+            static SLOTS: fm::TypedSlots<crate::tlm::Packet, 64> = fm::TypedSlots::new();
             const _: () = fm::check_typed_pool::<crate::tlm::Packet, 64>(
                 "pool `telemetry_packet`",
                 "memory.toml:10:8",
                 super::__budget::TERM_TELEMETRY_PACKET.plus(320),
             );
-            fm::TypedPool::new()
+            // SAFETY: `SLOTS` is declared inside this initialiser, so no other code can name it:
+            // this pool is the only one ever given these slots.
+            unsafe { fm::TypedPool::with_slots(&SLOTS) }
         };
     }
     /// F´-style buffer managers: `[buffer_managers.NAME]` of memory.toml, as `NAME` in upper case.

@@ -16,10 +16,11 @@ pub mod memory {
         use super::fm;
         /// Pool `samples` (`memory.toml:10:8`): 16 values of `u32`, in region `sram`.
         ///
-        /// Its slots are inside the pool, in `.bss` (a typed pool's state and values are one
-        /// `static`). It reserves 128 bytes of allocator state and 16 blocks of `size_of::<u32>()`
-        /// bytes, which rustc adds to the region's budget at compile time.
-        pub static SAMPLES: fm::TypedPool<u32, 16> = {
+        /// Reserves 16 blocks of `size_of::<u32>()` bytes in the default sections (`.bss`), which
+        /// rustc adds to the region's budget at compile time, and 128 bytes of allocator state
+        /// (free list and counters).
+        pub static SAMPLES: fm::TypedPool<u32, 16, &'static fm::TypedSlots<u32, 16>> = {
+            static SLOTS: fm::TypedSlots<u32, 16> = fm::TypedSlots::new();
             const _: () = fm::check_type_align(
                 "pool `samples`",
                 "memory.toml:14:9",
@@ -32,7 +33,9 @@ pub mod memory {
                 "memory.toml:10:8",
                 super::__budget::TERM_SAMPLES.plus(128),
             );
-            fm::TypedPool::new()
+            // SAFETY: `SLOTS` is declared inside this initialiser, so no other code can name it:
+            // this pool is the only one ever given these slots.
+            unsafe { fm::TypedPool::with_slots(&SLOTS) }
         };
     }
     /// F´-style buffer managers: `[buffer_managers.NAME]` of memory.toml, as `NAME` in upper case.
