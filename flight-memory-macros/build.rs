@@ -13,6 +13,7 @@ use std::path::Path;
 
 fn main() {
     println!("cargo::rerun-if-changed=tests");
+    println!("cargo::rerun-if-changed=doc");
     let Some(out_dir) = std::env::var_os("OUT_DIR") else {
         return;
     };
@@ -106,9 +107,22 @@ fn doc_ledgers(checked: &flight_memory_gen::Checked, platform: &str, out_dir: &P
             })
             .map(|line| format!("{line}\n"))
             .collect();
-        let terms = flight_memory_gen::scan_source(&source, &path.display().to_string())
+        let mut terms = flight_memory_gen::scan_source(&source, &path.display().to_string())
             .expect("the doc examples parse");
+        doctest_claims(&mut terms);
         let code = flight_memory_gen::generate_with(checked, platform, &terms).expect("ledger");
         std::fs::write(out_dir.join(format!("doc_{stem}.rs")), code).expect("OUT_DIR is writable");
+    }
+}
+
+/// Renames the uses scanned in a doc example by the macros' rule for doctests (`doctest_claim` in
+/// `src/claim.rs`: `NAME_at_doctest_0_0`): rustdoc compiles an example as its own crate, from standard input,
+/// with lines it adds and the including file's name, so the macro cannot see the example's file and line,
+/// and keys the use by its name. `tests/first-day/build.rs` does the same for the README's examples.
+fn doctest_claims(terms: &mut [flight_memory_gen::ExternalTerm]) {
+    for term in terms {
+        // `what` names the use between backticks: ``#[memory_pool] on `Packet` ``, ``buffer_bins! `UPLINK` ``.
+        let name = term.what.split('`').nth(1).expect("a use's name in `what`");
+        term.claim = Some(flight_memory_gen::claim_name(name, "doctest", 0, 0));
     }
 }

@@ -73,6 +73,13 @@ use proc_macro::TokenStream;
 /// Refused, each with an error at the token: unknown arguments, a missing or zero `count`, a region or pool
 /// memory.toml does not declare (the declared ones are listed), a generic struct (a static needs one concrete
 /// type whose size the budget can count), a type bigger than its bound pool's blocks, a crate without memory.toml.
+///
+/// A use the build script's scan does not see, such as one another macro writes, is in no ledger and does not
+/// compile (the error is at the use):
+///
+/// ```compile_fail,E0425
+#[doc = include_str!("../doc/not_counted.md")]
+/// ```
 #[proc_macro_attribute]
 pub fn memory_pool(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::memory_pool(args.into(), input.into()).into()

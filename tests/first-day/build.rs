@@ -46,8 +46,9 @@ fn readme_doctests() {
                 if uses_plan {
                     let name = format!("readme_{examples}.rs");
                     examples += 1;
-                    let terms = flight_memory_gen::scan_source(&code, "README.md")
+                    let mut terms = flight_memory_gen::scan_source(&code, "README.md")
                         .expect("the README example parses");
+                    doctest_claims(&mut terms);
                     let generated = flight_memory_gen::generate_with(&checked, &platform, &terms)
                         .expect("the README example fits tests/first-day/memory.toml");
                     std::fs::write(out_dir.join(&name), generated).expect("OUT_DIR is writable");
@@ -72,6 +73,18 @@ fn readme_doctests() {
         }
     }
     std::fs::write(out_dir.join("README.md"), copy).expect("OUT_DIR is writable");
+}
+
+/// Renames the uses scanned in a README example by the macros' rule for doctests (`doctest_claim` in
+/// `flight-memory-macros/src/claim.rs`: `NAME_at_doctest_0_0`): rustdoc compiles an example as its own crate,
+/// from standard input, with lines it adds and this crate's `src/lib.rs` as its file, so the macro cannot see
+/// the example's place in the README, and keys the use by its name.
+fn doctest_claims(terms: &mut [flight_memory_gen::ExternalTerm]) {
+    for term in terms {
+        // `what` names the use between backticks: ``#[memory_pool] on `Packet` ``, ``buffer_bins! `UPLINK` ``.
+        let name = term.what.split('`').nth(1).expect("a use's name in `what`");
+        term.claim = Some(flight_memory_gen::claim_name(name, "doctest", 0, 0));
+    }
 }
 
 /// A line of a doc example as the compiler sees it: rustdoc's hidden lines (`# code`) are code too.
