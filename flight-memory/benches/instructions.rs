@@ -107,9 +107,8 @@ fn run(operation: &str, n: u64) -> Result<(), String> {
         }),
         "pool_raw" => fm_counted_loop(n, || {
             let ptr = Allocator::allocate(&POOL_64, 64, 8).expect("pool exhausted");
-            POOL_64
-                .deallocate_raw(black_box(ptr))
-                .expect("raw free refused");
+            // SAFETY: `ptr` came from this pool just above and is freed once, here.
+            unsafe { POOL_64.deallocate_raw(black_box(ptr)) }.expect("raw free refused");
         }),
         "typed_pool" => fm_counted_loop(n, || {
             let boxed = TYPED_64
