@@ -244,6 +244,7 @@ mod tests {
         is_error::<crate::TeardownError<'static>>();
         is_error::<crate::RegistryError>();
         is_error::<crate::StackBusy>();
+        is_error::<crate::LinearBusy>();
         is_error::<crate::UnknownStrategy>();
     }
 }

@@ -57,8 +57,7 @@ impl core::fmt::Display for LinearBusy {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for LinearBusy {}
+impl core::error::Error for LinearBusy {}
 
 impl<'a> LinearAllocator<'a> {
     /// Runs `f` with an exclusive view of the whole allocator and gives every byte back when `f` returns (or
