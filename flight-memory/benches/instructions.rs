@@ -21,8 +21,8 @@ use flight_memory::{
     Allocator, BufferManager, LinearAllocator, MemoryPool, StackAllocator, TypedPool,
     buffer_manager,
 };
-use heapless::box_pool;
-use heapless::pool::boxed::BoxBlock;
+use heapless09::box_pool;
+use heapless09::pool::boxed::BoxBlock;
 
 #[path = "common/fprime_scan.rs"]
 mod fprime_scan;

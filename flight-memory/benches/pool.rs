@@ -30,8 +30,8 @@ use criterion::{
     BenchmarkGroup, Criterion, criterion_group, criterion_main, measurement::WallTime,
 };
 use flight_memory::{Allocator, MemoryPool, PoolBlocks, TypedPool};
-use heapless::box_pool;
-use heapless::pool::boxed::BoxBlock;
+use heapless09::box_pool;
+use heapless09::pool::boxed::BoxBlock;
 
 /// Blocks in every pool: more than the pairs ever hold at once (two), as in a real pool.
 const BLOCKS: usize = 1024;
