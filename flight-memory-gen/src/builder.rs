@@ -297,11 +297,7 @@ impl Builder {
         }
         let checked = analysis.into_result().map_err(BuildError::Invalid)?;
         let file = self.config.display().to_string();
-        let platforms: Vec<String> = checked
-            .layouts()
-            .iter()
-            .map(|l| l.platform.value.clone())
-            .collect();
+        let platforms = checked.platform_names();
         let (platform, source) = match (&self.platform, env_platform) {
             (Some(name), _) => (name.clone(), Selection::Builder),
             (None, Some(name)) => (name.to_string_lossy().into_owned(), Selection::Environment),

@@ -187,6 +187,14 @@ impl Checked {
         &self.layouts
     }
 
+    /// The names of the platforms, in file order (for messages that list them).
+    pub fn platform_names(&self) -> Vec<String> {
+        self.layouts
+            .iter()
+            .map(|l| l.platform.value.clone())
+            .collect()
+    }
+
     /// The layout of platform `name`.
     pub fn layout(&self, name: &str) -> Option<&PlatformLayout> {
         self.layouts.iter().find(|l| l.platform.value == name)

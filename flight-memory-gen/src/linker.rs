@@ -84,16 +84,7 @@ pub fn region_symbols(region: &str) -> (String, String) {
 ///
 /// [`GenerateError::UnknownPlatform`] if the file has no such platform.
 pub fn linker_script(checked: &Checked, platform: &str) -> Result<String, GenerateError> {
-    let Some(layout) = checked.layout(platform) else {
-        return Err(GenerateError::UnknownPlatform {
-            name: platform.to_string(),
-            platforms: checked
-                .layouts()
-                .iter()
-                .map(|l| l.platform.value.clone())
-                .collect(),
-        });
-    };
+    let layout = crate::codegen::platform_layout(checked, platform)?;
     Ok(render(checked.source().name(), layout))
 }
 

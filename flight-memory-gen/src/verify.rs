@@ -132,11 +132,7 @@ pub fn verify(
     let Some(layout) = checked.layout(platform) else {
         return Err(VerifyError::UnknownPlatform {
             name: platform.to_string(),
-            platforms: checked
-                .layouts()
-                .iter()
-                .map(|l| l.platform.value.clone())
-                .collect(),
+            platforms: checked.platform_names(),
         });
     };
     let file = object::File::parse(image).map_err(|e| VerifyError::NotElf(e.to_string()))?;

@@ -79,6 +79,19 @@ pub fn generate(checked: &Checked, platform: &str) -> Result<String, GenerateErr
     generate_with(checked, platform, &[])
 }
 
+/// The layout of `platform`, or the error that lists the file's platforms.
+pub(crate) fn platform_layout<'c>(
+    checked: &'c Checked,
+    platform: &str,
+) -> Result<&'c crate::layout::PlatformLayout, GenerateError> {
+    checked
+        .layout(platform)
+        .ok_or_else(|| GenerateError::UnknownPlatform {
+            name: platform.to_string(),
+            platforms: checked.platform_names(),
+        })
+}
+
 /// [`generate`], with sizes declared outside memory.toml added to the regions' ledgers.
 ///
 /// This is the hook for `#[memory_pool]` and `buffer_bins!` (flight-memory-macros): a scan of the crate's
@@ -96,16 +109,7 @@ pub fn generate_with(
     platform: &str,
     external: &[ExternalTerm],
 ) -> Result<String, GenerateError> {
-    let Some(layout) = checked.layout(platform) else {
-        return Err(GenerateError::UnknownPlatform {
-            name: platform.to_string(),
-            platforms: checked
-                .layouts()
-                .iter()
-                .map(|l| l.platform.value.clone())
-                .collect(),
-        });
-    };
+    let layout = platform_layout(checked, platform)?;
     for other in checked.layouts() {
         let Some(term) = external.iter().find(|t| other.region(&t.region).is_none()) else {
             continue;

@@ -1,37 +1,15 @@
 //! The linker fragment of every good config matches its golden file, `tests/golden/NAME.x` (or
 //! `NAME.PLATFORM.x`). Regenerate with `UPDATE_EXPECT=1 cargo test -p flight-memory-gen --test all linker`.
 
-use std::path::PathBuf;
-
 use flight_memory_gen::{check_str, linker_script};
 
-use crate::{expect_file, toml_files};
+use crate::check_goldens;
 
 #[test]
 fn linker_scripts_match_the_golden_files() {
-    let mut failures = Vec::new();
-    let mut goldens = 0;
-    for file in toml_files("good") {
-        let text = std::fs::read_to_string(&file).expect("readable");
-        let checked = check_str("memory.toml", &text).expect("good configs pass");
-        let stem = file.file_stem().expect("a file name").to_string_lossy();
-        let several = checked.layouts().len() > 1;
-        for layout in checked.layouts() {
-            let platform = &layout.platform.value;
-            let name = if several {
-                format!("{stem}.{platform}.x")
-            } else {
-                format!("{stem}.x")
-            };
-            let script = linker_script(&checked, platform).expect("a platform of the file");
-            goldens += 1;
-            if let Err(mismatch) = expect_file(&PathBuf::from("tests/golden").join(name), &script) {
-                failures.push(mismatch);
-            }
-        }
-    }
-    assert!(goldens >= 6, "{goldens} golden files");
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    check_goldens("x", |checked, platform| {
+        linker_script(checked, platform).expect("a platform of the file")
+    });
 }
 
 #[test]

@@ -32,6 +32,35 @@ fn toml_files(dir: &str) -> Vec<PathBuf> {
 
 /// Compares `actual` with the file `expected`; with `UPDATE_EXPECT=1`, writes it instead. Returns a
 /// description of the mismatch.
+/// Renders every platform of every good config with `render` and compares it with its golden file,
+/// `tests/golden/NAME.EXT` (or `NAME.PLATFORM.EXT` for a file with several platforms).
+fn check_goldens(extension: &str, render: impl Fn(&flight_memory_gen::Checked, &str) -> String) {
+    let mut failures = Vec::new();
+    let mut goldens = 0;
+    for file in toml_files("good") {
+        let text = std::fs::read_to_string(&file).expect("readable");
+        let checked =
+            flight_memory_gen::check_str("memory.toml", &text).expect("good configs pass");
+        let stem = file.file_stem().expect("a file name").to_string_lossy();
+        let several = checked.layouts().len() > 1;
+        for layout in checked.layouts() {
+            let platform = &layout.platform.value;
+            let name = if several {
+                format!("{stem}.{platform}.{extension}")
+            } else {
+                format!("{stem}.{extension}")
+            };
+            goldens += 1;
+            let actual = render(&checked, platform);
+            if let Err(mismatch) = expect_file(&PathBuf::from("tests/golden").join(name), &actual) {
+                failures.push(mismatch);
+            }
+        }
+    }
+    assert!(goldens >= 6, "{goldens} golden files");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
 fn expect_file(expected: &Path, actual: &str) -> Result<(), String> {
     if std::env::var_os("UPDATE_EXPECT").is_some_and(|v| v == "1") {
         std::fs::write(expected, actual)
