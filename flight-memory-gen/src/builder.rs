@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::check::{Analysis, ReadError};
 use crate::codegen::ExternalTerm;
-use crate::codegen::{GenerateError, OUTPUT_FILE, generate_with};
+use crate::codegen::{GenerateError, OUTPUT_FILE, generate_component_crate, generate_program};
 use crate::diagnostic::Diagnostics;
 use crate::linker::LINKER_SCRIPT_FILE;
 use crate::naming::{did_you_mean, list_names};
@@ -92,6 +92,10 @@ pub struct Builder {
     sources: Option<PathBuf>,
     /// The crate's directory, which the uses' keys are relative to (`CARGO_MANIFEST_DIR`).
     base: Option<PathBuf>,
+    /// The component crates whose macro uses the program counts (see [`Builder::counts_crates`]).
+    counts_crates: Vec<String>,
+    /// Whether the crate is a component crate (see [`Builder::component_crate`]).
+    component_crate: bool,
 }
 
 impl Default for Builder {
@@ -118,7 +122,57 @@ impl Builder {
             cargo_directives: true,
             sources: None,
             base: None,
+            counts_crates: Vec::new(),
+            component_crate: false,
         }
+    }
+
+    /// The component crates of the program whose `#[memory_pool]` and `buffer_bins!` this plan counts, by the
+    /// names the program's code uses for them (`payload` for `use payload::...`). Each must be a dependency of
+    /// the crate, built with [`component_crate`](Builder::component_crate) from the same memory.toml: every
+    /// region's ledger adds the sizes of its uses, on every platform, and a region over its size is a compile
+    /// error that lists them with their files and lines.
+    ///
+    /// A crate whose macro uses the program links without counting them fails to link: the linker reports the
+    /// undefined name `flight_memory_budget_does_not_count_crate_NAME` ([`counted_crate_symbol`](crate::counted_crate_symbol)).
+    ///
+    /// ```no_run
+    /// // build.rs of the flight software's binary
+    /// flight_memory_gen::Builder::new()
+    ///     .config(std::env::var("FLIGHT_MEMORY_CONFIG").unwrap())
+    ///     .counts_crates(["payload", "comms"])
+    ///     .generate()?;
+    /// # Ok::<(), flight_memory_gen::BuildError>(())
+    /// ```
+    pub fn counts_crates<I>(&mut self, crates: I) -> &mut Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.counts_crates
+            .extend(crates.into_iter().map(Into::into));
+        self
+    }
+
+    /// Makes this crate a component crate of a program: a library that declares memory with
+    /// `#[memory_pool]` and `buffer_bins!` but does not own the plan. Its build script writes no items of
+    /// memory.toml and no linker fragment, only the terms of its macro uses, which the program that links it
+    /// counts ([`counts_crates`](Builder::counts_crates)); `include_memory!()` at the crate root includes them as
+    /// usual. Each use is still checked at compile time with memory.toml's own items on every platform, so a
+    /// use that cannot fit fails in the component crate. The crate's name is its package's (`CARGO_PKG_NAME`,
+    /// `-` as `_`).
+    ///
+    /// ```no_run
+    /// // build.rs of a component crate
+    /// flight_memory_gen::Builder::new()
+    ///     .config(std::env::var("FLIGHT_MEMORY_CONFIG").unwrap())
+    ///     .component_crate()
+    ///     .generate()?;
+    /// # Ok::<(), flight_memory_gen::BuildError>(())
+    /// ```
+    pub fn component_crate(&mut self) -> &mut Self {
+        self.component_crate = true;
+        self
     }
 
     /// The crate root file (`src/lib.rs` or `src/main.rs`) whose module tree is scanned for `#[memory_pool]` and
@@ -331,11 +385,18 @@ impl Builder {
             }
         }
         totals::check(&checked, &external, &cfg).map_err(BuildError::Macros)?;
-        let mut code =
-            generate_with(&checked, &platform, &external).map_err(BuildError::Generate)?;
-        if let Some(root) = &self.sources {
-            code.push_str(&library_only(root, self.base.as_deref()));
-        }
+        let code = if self.component_crate {
+            let name = std::env::var("CARGO_PKG_NAME").unwrap_or_default();
+            generate_component_crate(&checked, &platform, &external, &name)
+                .map_err(BuildError::Generate)?
+        } else {
+            let mut code = generate_program(&checked, &platform, &external, &self.counts_crates)
+                .map_err(BuildError::Generate)?;
+            if let Some(root) = &self.sources {
+                code.push_str(&library_only(root, self.base.as_deref()));
+            }
+            code
+        };
         let output = match &self.output {
             Some(path) if path == Path::new(STDOUT) => {
                 directives
@@ -361,24 +422,26 @@ impl Builder {
         // The linker fragment goes in OUT_DIR (else next to the code), which the linker searches. Code written to
         // standard output outside a build has no place for it unless a path was given.
         let to_stdout_only = output == Path::new(STDOUT) && out_dir.is_none();
-        let linker_script =
-            if self.write_linker_script && !(to_stdout_only && self.linker_script.is_none()) {
-                let base = match out_dir {
-                    Some(dir) => PathBuf::from(dir),
-                    None => output.parent().map_or_else(PathBuf::new, Path::to_path_buf),
-                };
-                let path = base.join(
-                    self.linker_script
-                        .as_deref()
-                        .unwrap_or(Path::new(LINKER_SCRIPT_FILE)),
-                );
-                let script = crate::linker::linker_script(&checked, &platform)
-                    .map_err(BuildError::Generate)?;
-                write_if_changed(&path, &script)?;
-                Some(path)
-            } else {
-                None
+        let linker_script = if self.write_linker_script
+            && !self.component_crate
+            && !(to_stdout_only && self.linker_script.is_none())
+        {
+            let base = match out_dir {
+                Some(dir) => PathBuf::from(dir),
+                None => output.parent().map_or_else(PathBuf::new, Path::to_path_buf),
             };
+            let path = base.join(
+                self.linker_script
+                    .as_deref()
+                    .unwrap_or(Path::new(LINKER_SCRIPT_FILE)),
+            );
+            let script =
+                crate::linker::linker_script(&checked, &platform).map_err(BuildError::Generate)?;
+            write_if_changed(&path, &script)?;
+            Some(path)
+        } else {
+            None
+        };
         // The macro uses the scan counted, for the macros to look themselves up in (build scripts only).
         let uses = output.with_extension("uses");
         if self.cargo_directives && output != Path::new(STDOUT) {

@@ -83,7 +83,8 @@ pub mod verify;
 pub use builder::{BuildError, Builder, CONFIG_ENV, Generated, PLATFORM_ENV, USES_ENV, build};
 pub use check::{Analysis, CheckError, Checked, ReadError, check_file, check_str};
 pub use codegen::{
-    ExternalTerm, GenerateError, OUTPUT_FILE, RUNTIME_PATH, generate, generate_with,
+    ExternalTerm, GenerateError, OUTPUT_FILE, RUNTIME_PATH, counted_crate_symbol, generate,
+    generate_component_crate, generate_program, generate_with, plan_fingerprint,
 };
 
 /// The README's Rust examples, run as doctests.

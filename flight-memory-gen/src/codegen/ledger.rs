@@ -108,17 +108,27 @@ pub(super) fn budget(cx: &Context<'_>, code: &mut Code) {
     ]);
     code.line("#[used]");
     code.line("pub static PLAN: &u8 = &flight_memory_plan_included_by_two_crates_of_one_program;");
+    counted_crates(cx, code);
     uses(cx, code);
     external_terms(cx, code);
+    every_platform(cx, code);
+    code.close("}");
+}
+
+/// The ledgers of the selected platform, then of every other platform whose ledgers have sizes only rustc
+/// knows, then `LEDGERS_<REGION>` for the checks at the macro uses.
+pub(super) fn every_platform(cx: &Context<'_>, code: &mut Code) {
     platform_ledgers(cx, cx.layout, "", code);
     let mut modules = Vec::new();
     for (index, layout) in cx.layouts.iter().enumerate() {
         // The build script checked what it counted; rustc adds the sizes only it knows, if there are any.
         let has_terms = !cx.external.is_empty()
-            || layout
-                .regions
-                .iter()
-                .any(|r| r.items.iter().any(|i| !i.storage.terms.is_empty()));
+            || !cx.crates.is_empty()
+            || (cx.component.is_none()
+                && layout
+                    .regions
+                    .iter()
+                    .any(|r| r.items.iter().any(|i| !i.storage.terms.is_empty())));
         if layout.platform.value == cx.layout.platform.value || !has_terms {
             continue;
         }
@@ -135,11 +145,46 @@ pub(super) fn budget(cx: &Context<'_>, code: &mut Code) {
     if !cx.external.is_empty() {
         all_ledgers(cx, &modules, code);
     }
-    code.close("}");
+}
+
+/// For each component crate the program counts: the link-time name the crate's macro uses need (so that a
+/// crate the program does not count fails to link), and the check that it was generated from the same plan.
+fn counted_crates(cx: &Context<'_>, code: &mut Code) {
+    if cx.crates.is_empty() {
+        return;
+    }
+    code.doc(&[
+        "The plan this code was generated from, which every counted component crate must share.",
+    ]);
+    code.line_fmt(format_args!(
+        "pub const FINGERPRINT: u64 = {:#018x};",
+        super::plan_fingerprint(cx.source.text())
+    ));
+    for name in cx.crates {
+        let symbol = super::counted_crate_symbol(name);
+        code.doc(&[format!(
+            "This program's budget counts the macro uses of crate `{name}`: the name its uses link."
+        )]);
+        code.line("#[allow(non_upper_case_globals)]");
+        code.line("#[unsafe(no_mangle)]");
+        code.line("#[used]");
+        code.line_fmt(format_args!("pub static {symbol}: u8 = 0;"));
+        let message = format!(
+            "crate `{name}` was generated from another memory plan than this program's `{}`: build every \
+             crate of the program from one memory.toml (set FLIGHT_MEMORY_CONFIG in [env] of the \
+             workspace's .cargo/config.toml)",
+            cx.source.name()
+        );
+        code.open(&format!(
+            "const _: () = if ::{name}::memory::__budget::FINGERPRINT != FINGERPRINT {{"
+        ));
+        code.line_fmt(format_args!("::core::panic!({message:?})"));
+        code.close("};");
+    }
 }
 
 /// `uses`: one type per macro use the scan found, which the use's expansion claims.
-fn uses(cx: &Context<'_>, code: &mut Code) {
+pub(super) fn uses(cx: &Context<'_>, code: &mut Code) {
     let claims: Vec<(&ExternalTerm, &str)> = cx
         .external
         .iter()
@@ -164,7 +209,7 @@ fn uses(cx: &Context<'_>, code: &mut Code) {
 }
 
 /// The `EXTERNAL_<REGION>_<N>` terms, shared by every platform's ledgers.
-fn external_terms(cx: &Context<'_>, code: &mut Code) {
+pub(super) fn external_terms(cx: &Context<'_>, code: &mut Code) {
     for region in &cx.layout.regions {
         for (index, external) in cx
             .external
@@ -224,7 +269,7 @@ fn external_terms(cx: &Context<'_>, code: &mut Code) {
     }
 }
 
-fn external_name(region: &str, index: usize) -> String {
+pub(super) fn external_name(region: &str, index: usize) -> String {
     format!("EXTERNAL_{}_{index}", static_name(region))
 }
 
@@ -271,6 +316,12 @@ fn platform_ledgers(cx: &Context<'_>, layout: &PlatformLayout, up: &str, code: &
             ]),
             ",",
         );
+        let crates = cx
+            .crates
+            .iter()
+            .map(|krate| text(format!("::{krate}::memory::__budget::TERMS_{upper}")))
+            .collect();
+        code.statement(&seq(vec![text("crates: &"), array(crates)]), ",");
         code.close_assignment(wrapped, "};");
         code.doc(&[format!(
             "What region `{name}`'s items need, checked against its size."
@@ -346,7 +397,13 @@ fn all_ledgers(cx: &Context<'_>, modules: &[(usize, &PlatformLayout)], code: &mu
 /// Writes the `TERM_*` consts of `region` and returns the names of its terms (the external ones too).
 fn region_terms(cx: &Context<'_>, region: &RegionLayout, up: &str, code: &mut Code) -> Vec<String> {
     let mut names = Vec::new();
-    for item in &region.items {
+    // A component crate cannot name the program's types: the program counts them.
+    let items = if cx.component.is_some() {
+        &[][..]
+    } else {
+        &region.items[..]
+    };
+    for item in items {
         // Only a pool with `type = "..."` has a term.
         let Some(term) = item.storage.terms.first() else {
             continue;

@@ -21,6 +21,7 @@
 //! to compile instead of silently disagreeing.
 
 mod buffer_managers;
+mod component_crate;
 mod components;
 mod ledger;
 mod platform;
@@ -38,6 +39,7 @@ use crate::model::{Config, Item, ItemKind};
 use crate::naming::list_names;
 use crate::source::{SourceFile, Span};
 
+pub use component_crate::{counted_crate_symbol, generate_component_crate, plan_fingerprint};
 pub use ledger::ExternalTerm;
 
 /// The file name [`include_memory!()`](https://docs.rs/flight-memory) includes from `OUT_DIR`.
@@ -109,6 +111,36 @@ pub fn generate_with(
     platform: &str,
     external: &[ExternalTerm],
 ) -> Result<String, GenerateError> {
+    generate_program(checked, platform, external, &[])
+}
+
+/// [`generate_with`] for a program that also counts the macro uses of its component crates `crates` (Rust
+/// crate names): each region's ledger adds the terms each of them exports (see [`generate_component_crate`]),
+/// and the program defines the link-time name each of them needs ([`counted_crate_symbol`]).
+///
+/// # Errors
+///
+/// As [`generate_with`], and [`GenerateError::CrateName`] if a name in `crates` is not a Rust crate name.
+pub fn generate_program(
+    checked: &Checked,
+    platform: &str,
+    external: &[ExternalTerm],
+    crates: &[String],
+) -> Result<String, GenerateError> {
+    let (layout, crates) = checked_inputs(checked, platform, external, crates)?;
+    let mut cx = Context::new(checked.source(), checked.config(), layout, external);
+    cx.layouts = checked.layouts();
+    cx.crates = &crates;
+    Ok(write_program(&cx))
+}
+
+/// The selected platform's layout and the crate names, once the external terms and the names are checked.
+fn checked_inputs<'c>(
+    checked: &'c Checked,
+    platform: &str,
+    external: &[ExternalTerm],
+    crates: &[String],
+) -> Result<(&'c PlatformLayout, Vec<String>), GenerateError> {
     let layout = platform_layout(checked, platform)?;
     for other in checked.layouts() {
         let Some(term) = external.iter().find(|t| other.region(&t.region).is_none()) else {
@@ -147,27 +179,34 @@ pub fn generate_with(
             type_path: term.type_path.clone(),
         });
     }
-    let mut cx = Context::new(checked.source(), checked.config(), layout, external);
-    cx.layouts = checked.layouts();
+    let crates = crates
+        .iter()
+        .map(|name| component_crate::rust_crate_name(name))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((layout, crates))
+}
+
+/// The whole file of a program's plan.
+fn write_program(cx: &Context<'_>) -> String {
     // The sections are independent: a large plan writes them on two threads. The first also holds the file's
     // start, and the second is appended to it.
     let capacity = 800 * cx.placed.len();
     let (first, second) = if cx.placed.len() >= PARALLEL_ITEMS {
         std::thread::scope(|scope| {
-            let second = scope.spawn(|| second_half(&cx, capacity));
-            let first = first_half(&cx, 2 * capacity);
+            let second = scope.spawn(|| second_half(cx, capacity));
+            let first = first_half(cx, 2 * capacity);
             (first, second.join())
         })
     } else {
-        (first_half(&cx, 2 * capacity), Ok(second_half(&cx, 0)))
+        (first_half(cx, 2 * capacity), Ok(second_half(cx, 0)))
     };
     let mut code = first;
     // Writing text does not panic; if it did, write the sections here instead.
-    let second = second.unwrap_or_else(|_| second_half(&cx, capacity));
+    let second = second.unwrap_or_else(|_| second_half(cx, capacity));
     code.reserve(second.len() + 16);
     code.push_code(second);
     code.close("}");
-    Ok(code.finish())
+    code.finish()
 }
 
 /// From how many items the sections are written on two threads.
@@ -258,6 +297,13 @@ pub enum GenerateError {
         /// The second use.
         location: String,
     },
+    /// A crate the program was told to count is not a Rust crate name.
+    CrateName {
+        /// The name as given.
+        name: String,
+        /// What is wrong with it.
+        problem: String,
+    },
     /// An [`ExternalTerm`]'s type does not parse.
     InvalidType {
         /// The term's key.
@@ -297,6 +343,11 @@ impl fmt::Display for GenerateError {
                 "{location}: this use of flight-memory's macros has the same name in the budget as another one \
                  at the same line and column of a file whose name differs only in punctuation; rename one file"
             ),
+            GenerateError::CrateName { name, problem } => write!(
+                f,
+                "`{name}` cannot be a crate the program counts: {problem}; give the name the program's code \
+                 uses for the crate (`payload` for `use payload::...`; a `-` becomes `_`)"
+            ),
             GenerateError::InvalidType { key, type_path } => {
                 write!(
                     f,
@@ -317,6 +368,10 @@ pub(crate) struct Context<'a> {
     /// Every platform's layout, the selected one included.
     layouts: &'a [PlatformLayout],
     external: &'a [ExternalTerm],
+    /// The component crates whose terms the program counts (Rust crate names), for a program's plan.
+    crates: &'a [String],
+    /// The crate's name when the code is a component crate's (its macro uses only, counted by the program).
+    component: Option<&'a str>,
     /// Each item's region and place in it.
     placed: HashMap<&'a str, (&'a RegionLayout, &'a ItemLayout)>,
 }
@@ -340,6 +395,8 @@ impl<'a> Context<'a> {
             layout,
             layouts: std::slice::from_ref(layout),
             external,
+            crates: &[],
+            component: None,
             placed,
         }
     }

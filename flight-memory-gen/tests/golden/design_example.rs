@@ -136,6 +136,7 @@ pub mod memory {
             known: 87224,
             largest: "buffer manager `comm` 37672 bytes, component `file_uplink` 32848 bytes, pool `telemetry_packet` 16704 bytes",
             terms: &[],
+            crates: &[],
         };
         /// What region `sram`'s items need, checked against its size.
         pub const USED_SRAM: u64 = REGION_SRAM.used_saturating();
@@ -148,6 +149,7 @@ pub mod memory {
             known: 0,
             largest: "",
             terms: &[],
+            crates: &[],
         };
         /// What region `dtcm`'s items need, checked against its size.
         pub const USED_DTCM: u64 = REGION_DTCM.used_saturating();

@@ -67,6 +67,7 @@ pub mod memory {
             known: 2144,
             largest: "pool `exact` 2144 bytes",
             terms: &[],
+            crates: &[],
         };
         /// What region `ram`'s items need, checked against its size.
         pub const USED_RAM: u64 = REGION_RAM.used_saturating();

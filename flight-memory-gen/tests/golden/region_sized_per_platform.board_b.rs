@@ -70,6 +70,7 @@ pub mod memory {
             known: 36928,
             largest: "pool `blocks` 36928 bytes",
             terms: &[],
+            crates: &[],
         };
         /// What region `ram`'s items need, checked against its size.
         pub const USED_RAM: u64 = REGION_RAM.used_saturating();

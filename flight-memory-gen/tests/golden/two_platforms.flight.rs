@@ -209,6 +209,7 @@ pub mod memory {
             known: 79608,
             largest: "buffer manager `comm` 37672 bytes, component `file_uplink` 32848 bytes, component `commands` 8768 bytes",
             terms: &[TERM_TELEMETRY_PACKET],
+            crates: &[],
         };
         /// What region `sram`'s items need, checked against its size.
         pub const USED_SRAM: u64 = REGION_SRAM.used_saturating();
@@ -221,6 +222,7 @@ pub mod memory {
             known: 24800,
             largest: "pool `event` 16512 bytes, component `frame_scratch` 8288 bytes",
             terms: &[],
+            crates: &[],
         };
         /// What region `dtcm`'s items need, checked against its size.
         pub const USED_DTCM: u64 = REGION_DTCM.used_saturating();
@@ -258,6 +260,7 @@ pub mod memory {
                 known: 79608,
                 largest: "buffer manager `comm` 37672 bytes, component `file_uplink` 32848 bytes, component `commands` 8768 bytes",
                 terms: &[TERM_TELEMETRY_PACKET],
+                crates: &[],
             };
             /// What region `sram`'s items need, checked against its size.
             pub const USED_SRAM: u64 = REGION_SRAM.used_saturating();
@@ -270,6 +273,7 @@ pub mod memory {
                 known: 24800,
                 largest: "pool `event` 16512 bytes, component `frame_scratch` 8288 bytes",
                 terms: &[],
+                crates: &[],
             };
             /// What region `dtcm`'s items need, checked against its size.
             pub const USED_DTCM: u64 = REGION_DTCM.used_saturating();

@@ -204,6 +204,7 @@ pub mod memory {
             known: 79608,
             largest: "buffer manager `comm` 37672 bytes, component `file_uplink` 32848 bytes, component `commands` 8768 bytes",
             terms: &[TERM_TELEMETRY_PACKET],
+            crates: &[],
         };
         /// What region `sram`'s items need, checked against its size.
         pub const USED_SRAM: u64 = REGION_SRAM.used_saturating();
@@ -216,6 +217,7 @@ pub mod memory {
             known: 24800,
             largest: "pool `event` 16512 bytes, component `frame_scratch` 8288 bytes",
             terms: &[],
+            crates: &[],
         };
         /// What region `dtcm`'s items need, checked against its size.
         pub const USED_DTCM: u64 = REGION_DTCM.used_saturating();
@@ -253,6 +255,7 @@ pub mod memory {
                 known: 79608,
                 largest: "buffer manager `comm` 37672 bytes, component `file_uplink` 32848 bytes, component `commands` 8768 bytes",
                 terms: &[TERM_TELEMETRY_PACKET],
+                crates: &[],
             };
             /// What region `sram`'s items need, checked against its size.
             pub const USED_SRAM: u64 = REGION_SRAM.used_saturating();
@@ -265,6 +268,7 @@ pub mod memory {
                 known: 24800,
                 largest: "pool `event` 16512 bytes, component `frame_scratch` 8288 bytes",
                 terms: &[],
+                crates: &[],
             };
             /// What region `dtcm`'s items need, checked against its size.
             pub const USED_DTCM: u64 = REGION_DTCM.used_saturating();

@@ -157,18 +157,21 @@ pub struct RegionLedger {
     pub largest: &'static str,
     /// The sizes only rustc knows.
     pub terms: &'static [Term],
+    /// The sizes the program's component crates declare in the region (one slice per crate the build script
+    /// was told to count, `Builder::counts_crates` in flight-memory-gen): only rustc knows them, in the crate
+    /// that links every component.
+    pub crates: &'static [&'static [Term]],
 }
 
 impl RegionLedger {
     /// What the region's items need: `known` plus every term. `None` on overflow.
     pub const fn total(&self) -> Option<u64> {
-        let mut total = self.known;
+        let Some(mut total) = add_terms(self.known, self.terms) else {
+            return None;
+        };
         let mut i = 0;
-        while i < self.terms.len() {
-            let Some(bytes) = self.terms[i].bytes() else {
-                return None;
-            };
-            let Some(sum) = total.checked_add(bytes) else {
+        while i < self.crates.len() {
+            let Some(sum) = add_terms(total, self.crates[i]) else {
                 return None;
             };
             total = sum;
@@ -249,12 +252,10 @@ impl RegionLedger {
                 .number(self.size),
         };
         message = message.text("\n  sizes only rustc knows:");
+        message = describe_terms(message, self.terms);
         let mut i = 0;
-        while i < self.terms.len() {
-            // A use that is not compiled in this build takes nothing.
-            if self.terms[i].count > 0 {
-                message = self.terms[i].describe(message.text("\n    "));
-            }
+        while i < self.crates.len() {
+            message = describe_terms(message, self.crates[i]);
             i += 1;
         }
         message = message
@@ -281,6 +282,34 @@ impl RegionLedger {
             .text("), or its items smaller");
         Err(BudgetError(message))
     }
+}
+
+/// `total` plus the bytes of every term. `None` on overflow.
+const fn add_terms(mut total: u64, terms: &[Term]) -> Option<u64> {
+    let mut i = 0;
+    while i < terms.len() {
+        let Some(bytes) = terms[i].bytes() else {
+            return None;
+        };
+        let Some(sum) = total.checked_add(bytes) else {
+            return None;
+        };
+        total = sum;
+        i += 1;
+    }
+    Some(total)
+}
+
+/// One line per term that is compiled in this build (a use whose `#[cfg]` is off takes nothing).
+const fn describe_terms(mut message: Message, terms: &[Term]) -> Message {
+    let mut i = 0;
+    while i < terms.len() {
+        if terms[i].count > 0 {
+            message = terms[i].describe(message.text("\n    "));
+        }
+        i += 1;
+    }
+    message
 }
 
 /// Why a region does not fit: the message of the compile error, built by constant evaluation.
@@ -390,6 +419,7 @@ mod tests {
             known: 1000,
             largest: "",
             terms: &[PACKET],
+            crates: &[],
         };
         const USED: u64 = SRAM.used();
         assert_eq!(USED, 1000 + 7 + 64 * 104);
@@ -406,6 +436,7 @@ mod tests {
         known: 0,
         largest: "",
         terms: &[Term::absent("k", "w", "l")],
+        crates: &[],
     };
 
     #[test]
@@ -418,6 +449,7 @@ mod tests {
             known: 1000,
             largest: "component `scratch` 1000 bytes",
             terms: &[PACKET],
+            crates: &[],
         };
         let panic = std::panic::catch_unwind(|| small.used()).unwrap_err();
         let message = panic.downcast_ref::<std::string::String>().unwrap();
@@ -433,6 +465,45 @@ mod tests {
         );
         assert!(check_all(&[SMALL_OK]).is_ok());
         assert!(check_all(&[SMALL_OK, small]).is_err());
+    }
+
+    #[test]
+    fn component_crates_terms_add_to_the_region_and_its_message() {
+        const RADIO: Term = Term {
+            key: "src/lib.rs:3:5",
+            what: "buffer_bins! `RX` of crate `radio`",
+            location: "src/lib.rs:3:5",
+            type_name: "",
+            count: 1,
+            size: 3000,
+            align: 8,
+            min_align: 1,
+        };
+        let ledger = RegionLedger {
+            platform: "obc",
+            region: "sram",
+            location: "memory.toml:6:8",
+            size: 10_000,
+            known: 1000,
+            largest: "",
+            terms: &[PACKET],
+            crates: &[&[], &[RADIO]],
+        };
+        assert_eq!(ledger.total(), Some(1000 + 7 + 64 * 104 + 7 + 3000));
+        let mut error = ledger.report().expect_err("over by 670 bytes");
+        let message = error.as_str();
+        assert!(
+            message.contains(
+                "buffer_bins! `RX` of crate `radio` (src/lib.rs:3:5): 3000 bytes aligned to 8 = 3007 bytes"
+            ),
+            "{message}"
+        );
+        assert!(message.contains("at least 10670 bytes"), "{message}");
+        let fits = RegionLedger {
+            size: 10_670,
+            ..ledger
+        };
+        assert_eq!(fits.report().ok(), Some(10_670));
     }
 
     #[test]

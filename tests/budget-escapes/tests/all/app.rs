@@ -63,6 +63,7 @@ pub fn build(krate: &Crate<'_>) -> Output {
     let dir = dir();
     let _ = fs::remove_dir_all(dir.join("src"));
     let _ = fs::remove_dir_all(dir.join("members"));
+    let _ = fs::remove_dir_all(dir.join(".cargo"));
     fs::create_dir_all(dir.join("src")).expect("create the crate's directory");
     let root = workspace();
     let flight_memory = root.join("flight-memory");

@@ -11,5 +11,6 @@ mod harness;
 
 mod app;
 mod cases;
+mod component_crates;
 mod exact;
 mod workspace;

@@ -113,6 +113,7 @@ pub mod memory {
             known: 1424,
             largest: "component `scratch` 1104 bytes",
             terms: &[TERM_TELEMETRY_PACKET],
+            crates: &[],
         };
         /// What region `sram`'s items need, checked against its size.
         pub const USED_SRAM: u64 = REGION_SRAM.used_saturating();

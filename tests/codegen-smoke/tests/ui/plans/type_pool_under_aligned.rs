@@ -90,6 +90,7 @@ pub mod memory {
             known: 128,
             largest: "",
             terms: &[TERM_SAMPLES],
+            crates: &[],
         };
         /// What region `sram`'s items need, checked against its size.
         pub const USED_SRAM: u64 = REGION_SRAM.used_saturating();
