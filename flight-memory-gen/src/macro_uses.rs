@@ -1,31 +1,37 @@
-//! `check --crate DIR`: the macro uses of a crate, scanned as its build script does, added to the plan's totals
+//! `check --crate DIR` and `report --crate DIR`: the macro uses of a crate, scanned as its build script does, added to the plan's totals
 //! on every platform.
 
 use std::path::Path;
 use std::process::ExitCode;
 
-use flight_memory_gen::{CfgValues, check_file, check_macros, scan_crate};
+use flight_memory_gen::{CfgValues, ExternalTerm, check_file, check_macros, scan_crate};
 
 use crate::{CONFIG_ERRORS, USAGE_OR_IO};
 
-/// Scans the crate in `dir`, lists its macro uses with what is known of their sizes, and checks the plan at
-/// `file` with them (a `#[cfg]` counts unless it is constant-false: the crate's features and target are not
-/// known here).
-pub fn check(file: &Path, dir: &Path) -> ExitCode {
+/// The macro uses of the crate in `dir` (from its `src/lib.rs`, else `src/main.rs`), as its build script finds
+/// them; on error, printed, the exit status.
+pub fn scan(dir: &Path) -> Result<Vec<ExternalTerm>, ExitCode> {
     let Some(root) = ["src/lib.rs", "src/main.rs"]
         .iter()
         .map(|f| dir.join(f))
         .find(|f| f.is_file())
     else {
         eprintln!("error: {} has no src/lib.rs or src/main.rs", dir.display());
-        return ExitCode::from(USAGE_OR_IO);
+        return Err(ExitCode::from(USAGE_OR_IO));
     };
-    let uses = match scan_crate(&root, Some(dir)) {
+    scan_crate(&root, Some(dir)).map_err(|error| {
+        eprintln!("error: {error}");
+        ExitCode::from(USAGE_OR_IO)
+    })
+}
+
+/// Scans the crate in `dir`, lists its macro uses with what is known of their sizes, and checks the plan at
+/// `file` with them (a `#[cfg]` counts unless it is constant-false: the crate's features and target are not
+/// known here).
+pub fn check(file: &Path, dir: &Path) -> ExitCode {
+    let uses = match scan(dir) {
         Ok(uses) => uses,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::from(USAGE_OR_IO);
-        }
+        Err(code) => return code,
     };
     let checked = match check_file(file) {
         Ok(checked) => checked,

@@ -49,6 +49,10 @@ enum Command {
         /// Output format.
         #[arg(long, short, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Also scan this crate's sources for `#[memory_pool]` and `buffer_bins!`, as its build script does, and
+        /// show each use under its region with what is known of its size (`≥`: rustc adds the rest).
+        #[arg(long = "crate", value_name = "DIR")]
+        krate: Option<PathBuf>,
     },
     /// Generate the Rust code of FILE for one platform (the file `flight_memory::include_memory!()`
     /// includes) and/or its linker fragment, as a build script does.
@@ -116,7 +120,14 @@ fn main() -> ExitCode {
             file,
             platform,
             format,
-        } => report(&file, platform.as_deref(), format, cli.color),
+            krate,
+        } => report(
+            &file,
+            platform.as_deref(),
+            format,
+            krate.as_deref(),
+            cli.color,
+        ),
         Command::Generate {
             file,
             platform,
@@ -210,7 +221,18 @@ fn summary(layout: &PlatformLayout) -> String {
     )
 }
 
-fn report(file: &PathBuf, platform: Option<&str>, format: Format, colour: Colour) -> ExitCode {
+fn report(
+    file: &PathBuf,
+    platform: Option<&str>,
+    format: Format,
+    krate: Option<&std::path::Path>,
+    colour: Colour,
+) -> ExitCode {
+    let uses = match krate.map(macro_uses::scan) {
+        None => Vec::new(),
+        Some(Ok(uses)) => uses,
+        Some(Err(code)) => return code,
+    };
     let analysis = match load(file) {
         Ok(analysis) => analysis,
         Err(code) => return code,
@@ -239,9 +261,9 @@ fn report(file: &PathBuf, platform: Option<&str>, format: Format, colour: Colour
         },
     };
     let output = match format {
-        Format::Text => report::text(&layouts),
-        Format::Json => report::json(&layouts, &analysis.errors()),
-        Format::Svg => report::svg(&layouts),
+        Format::Text => report::text_with_uses(&layouts, &uses),
+        Format::Json => report::json_with_uses(&layouts, &analysis.errors(), &uses),
+        Format::Svg => report::svg_with_uses(&layouts, &uses),
     };
     let mut stdout = std::io::stdout().lock();
     if stdout

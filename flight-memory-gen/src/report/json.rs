@@ -2,7 +2,8 @@
 
 use serde::Serialize;
 
-use super::fill;
+use super::{fill, uses_bytes, uses_in};
+use crate::codegen::ExternalTerm;
 use crate::diagnostic::Diagnostics;
 use crate::layout::{ItemLayout, PlatformLayout, RegionLayout, TypeTerm};
 use crate::model::{ItemKind, Placement};
@@ -53,6 +54,23 @@ struct Region<'a> {
     over: bool,
     type_terms: Vec<Term<'a>>,
     items: Vec<Item<'a>>,
+    /// The crate's macro uses in the region (`report --crate`), empty without.
+    macro_uses: Vec<MacroUse<'a>>,
+    /// `used` plus what is known of the macro uses' bytes: a lower bound unless every one is exact.
+    used_with_macros: u64,
+    /// Whether `used_with_macros` is over the region's size.
+    over_with_macros: bool,
+}
+
+#[derive(Serialize)]
+struct MacroUse<'a> {
+    location: &'a str,
+    what: &'a str,
+    /// What the generator knows of its bytes: the exact size if `exact`, else a lower bound.
+    bytes: u64,
+    exact: bool,
+    /// The `#[cfg(...)]` predicates around it, all of which must hold for it to be compiled.
+    cfg: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -104,6 +122,29 @@ struct Bin {
 /// assert!(json.contains("\"name\": \"sram\""));
 /// ```
 pub fn json(layouts: &[&PlatformLayout], errors: &Diagnostics) -> String {
+    json_with_uses(layouts, errors, &[])
+}
+
+/// [`json`], with a crate's `#[memory_pool]` and `buffer_bins!` uses (from [`scan_crate`](crate::scan_crate))
+/// in each region's `macro_uses`, and `used_with_macros`/`over_with_macros` counting what is known of them.
+///
+/// ```
+/// use flight_memory_gen::{Analysis, ExternalTerm, SourceFile};
+///
+/// let text = "[platform]\nname = \"obc\"\nbudget = 4096\n[regions.sram]\nsize = 4096\n";
+/// let analysis = Analysis::of(SourceFile::new("memory.toml", text));
+/// let layouts: Vec<_> = analysis.layouts().iter().collect();
+/// let mut bins = ExternalTerm::new("src/lib.rs:2:42", "buffer_bins! `RX`", "src/lib.rs:2:42", "sram", "", 1);
+/// bins.known_bytes = 8192;
+/// let json = flight_memory_gen::report::json_with_uses(&layouts, &analysis.errors(), &[bins]);
+/// assert!(json.contains("\"used_with_macros\": 8192"));
+/// assert!(json.contains("\"over_with_macros\": true"));
+/// ```
+pub fn json_with_uses(
+    layouts: &[&PlatformLayout],
+    errors: &Diagnostics,
+    uses: &[ExternalTerm],
+) -> String {
     let report = Report {
         version: JSON_VERSION,
         file: errors.source().name(),
@@ -121,13 +162,13 @@ pub fn json(layouts: &[&PlatformLayout], errors: &Diagnostics) -> String {
                 }
             })
             .collect(),
-        platforms: layouts.iter().map(|l| platform(l)).collect(),
+        platforms: layouts.iter().map(|l| platform(l, uses)).collect(),
     };
     // Serialising plain structs of strings and numbers cannot fail.
     serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
 }
 
-fn platform(layout: &PlatformLayout) -> Platform<'_> {
+fn platform<'a>(layout: &'a PlatformLayout, uses: &'a [ExternalTerm]) -> Platform<'a> {
     let used = layout.used();
     Platform {
         name: &layout.platform.value,
@@ -136,12 +177,16 @@ fn platform(layout: &PlatformLayout) -> Platform<'_> {
         used: used.bytes,
         exact: used.is_exact(),
         over_budget: layout.over_budget(),
-        regions: layout.regions.iter().map(region).collect(),
+        regions: layout.regions.iter().map(|r| region(r, uses)).collect(),
     }
 }
 
-fn region(region: &RegionLayout) -> Region<'_> {
+fn region<'a>(region: &'a RegionLayout, uses: &'a [ExternalTerm]) -> Region<'a> {
     let size = region.size.as_ref().map(|s| s.value);
+    let used_with_macros = region
+        .used
+        .bytes
+        .saturating_add(uses_bytes(uses, &region.name.value));
     Region {
         name: &region.name.value,
         size,
@@ -162,6 +207,17 @@ fn region(region: &RegionLayout) -> Region<'_> {
         over: region.over_size(),
         type_terms: region.used.terms.iter().map(term).collect(),
         items: region.items.iter().map(item).collect(),
+        macro_uses: uses_in(uses, &region.name.value)
+            .map(|t| MacroUse {
+                location: &t.location,
+                what: &t.what,
+                bytes: t.known_bytes,
+                exact: t.known_is_exact,
+                cfg: &t.cfg,
+            })
+            .collect(),
+        used_with_macros,
+        over_with_macros: size.is_some_and(|size| used_with_macros > size),
     }
 }
 

@@ -7,12 +7,35 @@ mod json;
 mod svg;
 mod text;
 
-pub use json::json;
-pub use svg::svg;
-pub use text::text;
+pub use json::{json, json_with_uses};
+pub use svg::{svg, svg_with_uses};
+pub use text::{text, text_with_uses};
 
+use crate::codegen::ExternalTerm;
 use crate::layout::{ItemLayout, SizeExpr};
 use crate::size::compact_size;
+
+/// The macro uses (of a crate's sources, found by [`scan_crate`](crate::scan_crate)) in region `region`.
+fn uses_in<'u>(
+    uses: &'u [ExternalTerm],
+    region: &'u str,
+) -> impl Iterator<Item = &'u ExternalTerm> {
+    uses.iter().filter(move |t| t.region == region)
+}
+
+/// What the generator knows of a macro use's bytes before rustc: `16 KiB` (exact) or `≥ 16 KiB`.
+fn known(term: &ExternalTerm) -> String {
+    if term.known_is_exact {
+        compact_size(term.known_bytes)
+    } else {
+        format!("≥ {}", compact_size(term.known_bytes))
+    }
+}
+
+/// The bytes the region's macro uses take at least.
+fn uses_bytes(uses: &[ExternalTerm], region: &str) -> u64 {
+    uses_in(uses, region).fold(0, |sum, t| sum.saturating_add(t.known_bytes))
+}
 
 /// `"12 KiB"`, or `"12 KiB + 64 × size_of::<T>()"` when the size has type terms.
 fn show(size: &SizeExpr) -> String {

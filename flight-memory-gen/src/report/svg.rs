@@ -3,7 +3,8 @@
 
 use std::fmt::Write as _;
 
-use super::{describe, show};
+use super::{describe, known, show, uses_bytes, uses_in};
+use crate::codegen::ExternalTerm;
 use crate::layout::{ItemLayout, PlatformLayout, RegionLayout};
 use crate::model::ItemKind;
 use crate::size::compact_size;
@@ -35,10 +36,29 @@ const FREE: &str = "#f4f4f4";
 /// # Ok::<(), flight_memory_gen::Diagnostics>(())
 /// ```
 pub fn svg(layouts: &[&PlatformLayout]) -> String {
+    svg_with_uses(layouts, &[])
+}
+
+/// [`svg`], with a crate's `#[memory_pool]` and `buffer_bins!` uses (from [`scan_crate`](crate::scan_crate))
+/// drawn after each region's items, hatched (rustc adds to what is drawn), and the region's fill with them.
+///
+/// ```
+/// let text = "[platform]\nname = \"obc\"\nbudget = 4096\n[regions.sram]\nsize = 4096\n";
+/// let checked = flight_memory_gen::check_str("memory.toml", text)?;
+/// let layouts: Vec<_> = checked.layouts().iter().collect();
+/// let mut bins = flight_memory_gen::ExternalTerm::new(
+///     "src/lib.rs:2:42", "buffer_bins! `RX`", "src/lib.rs:2:42", "sram", "", 1,
+/// );
+/// bins.known_bytes = 1024;
+/// let svg = flight_memory_gen::report::svg_with_uses(&layouts, &[bins]);
+/// assert!(svg.contains("buffer_bins! `RX` (src/lib.rs:2:42)"));
+/// # Ok::<(), flight_memory_gen::Diagnostics>(())
+/// ```
+pub fn svg_with_uses(layouts: &[&PlatformLayout], uses: &[ExternalTerm]) -> String {
     let mut body = String::new();
     let mut y = MARGIN;
     for layout in layouts {
-        y = platform(&mut body, layout, y);
+        y = platform(&mut body, layout, uses, y);
         y += 20.0;
     }
     let height = y.max(60.0);
@@ -58,7 +78,7 @@ pub fn svg(layouts: &[&PlatformLayout]) -> String {
     out
 }
 
-fn platform(out: &mut String, layout: &PlatformLayout, mut y: f64) -> f64 {
+fn platform(out: &mut String, layout: &PlatformLayout, uses: &[ExternalTerm], mut y: f64) -> f64 {
     let budget = layout.budget.value;
     let over_budget = layout.over_budget();
     let total = layout.regions_size();
@@ -121,15 +141,16 @@ fn platform(out: &mut String, layout: &PlatformLayout, mut y: f64) -> f64 {
     y += 40.0;
 
     for region in &layout.regions {
-        y = region_row(out, region, y);
+        y = region_row(out, region, uses, y);
     }
     y + legend(out, y)
 }
 
-fn region_row(out: &mut String, region: &RegionLayout, y: f64) -> f64 {
+fn region_row(out: &mut String, region: &RegionLayout, uses: &[ExternalTerm], y: f64) -> f64 {
     let size = region.size.as_ref().map(|s| s.value);
-    let used = region.used.bytes;
-    let over = region.over_size();
+    let items = region.used.bytes;
+    let used = items.saturating_add(uses_bytes(uses, &region.name.value));
+    let over = region.over_size() || size.is_some_and(|size| used > size);
     let extent = size.unwrap_or(0).max(used).max(1);
     let scale = BAR_WIDTH / to_f64(extent);
     let colour = if over { OVER } else { "#111" };
@@ -142,7 +163,7 @@ fn region_row(out: &mut String, region: &RegionLayout, y: f64) -> f64 {
         "bold",
         12.0,
     );
-    let used_text = if region.used.is_exact() {
+    let used_text = if region.used.is_exact() && used == items {
         compact_size(used)
     } else {
         format!("≥ {}", compact_size(used))
@@ -181,6 +202,27 @@ fn region_row(out: &mut String, region: &RegionLayout, y: f64) -> f64 {
     }
     for item in &region.items {
         item_block(out, item, y, scale);
+    }
+    let mut offset = items;
+    for term in uses_in(uses, &region.name.value) {
+        let x = BAR_X + to_f64(offset) * scale;
+        let width = (to_f64(term.known_bytes) * scale).max(4.0);
+        let label = term.what.clone();
+        let tooltip = format!("{label} ({}): {}", term.location, known(term));
+        rect(
+            out,
+            x,
+            y + 2.0,
+            width,
+            BAR_HEIGHT - 4.0,
+            "url(#symbolic)",
+            "#333",
+            r#" stroke-dasharray="3 2""#,
+            &tooltip,
+        );
+        label_inside(out, x, y + 15.0, width, &label, "#111");
+        label_inside(out, x, y + 28.0, width, &known(term), "#333");
+        offset = offset.saturating_add(term.known_bytes);
     }
     if let Some(size) = size.filter(|s| used > *s) {
         let x = BAR_X + to_f64(size) * scale;

@@ -2,7 +2,8 @@
 
 use std::fmt::Write as _;
 
-use super::{describe, fill, show};
+use super::{describe, fill, known, show, uses_bytes, uses_in};
+use crate::codegen::ExternalTerm;
 use crate::layout::PlatformLayout;
 use crate::size::compact_size;
 
@@ -22,17 +23,38 @@ const BAR: usize = 24;
 /// # Ok::<(), flight_memory_gen::Diagnostics>(())
 /// ```
 pub fn text(layouts: &[&PlatformLayout]) -> String {
+    text_with_uses(layouts, &[])
+}
+
+/// [`text`], with a crate's `#[memory_pool]` and `buffer_bins!` uses (from [`scan_crate`](crate::scan_crate))
+/// listed under their regions, with what is known of their sizes before rustc, and each region's fill with
+/// them.
+///
+/// ```
+/// let text = "[platform]\nname = \"obc\"\nbudget = \"8 KiB\"\n[regions.sram]\nsize = \"8 KiB\"\n";
+/// let checked = flight_memory_gen::check_str("memory.toml", text)?;
+/// let layouts: Vec<_> = checked.layouts().iter().collect();
+/// let mut bins = flight_memory_gen::ExternalTerm::new(
+///     "src/lib.rs:2:42", "buffer_bins! `RX`", "src/lib.rs:2:42", "sram", "", 1,
+/// );
+/// bins.known_bytes = 4096;
+/// let report = flight_memory_gen::report::text_with_uses(&layouts, &[bins]);
+/// assert!(report.contains("src/lib.rs:2:42  buffer_bins! `RX`  ≥ 4 KiB"));
+/// assert!(report.contains("with the macro uses: ≥ 4 KiB of 8 KiB"));
+/// # Ok::<(), flight_memory_gen::Diagnostics>(())
+/// ```
+pub fn text_with_uses(layouts: &[&PlatformLayout], uses: &[ExternalTerm]) -> String {
     let mut out = String::new();
     for (index, layout) in layouts.iter().enumerate() {
         if index > 0 {
             out.push('\n');
         }
-        platform(&mut out, layout);
+        platform(&mut out, layout, uses);
     }
     out
 }
 
-fn platform(out: &mut String, layout: &PlatformLayout) {
+fn platform(out: &mut String, layout: &PlatformLayout, uses: &[ExternalTerm]) {
     let budget = layout.budget.value;
     let used = layout.used();
     let _ = write!(
@@ -101,6 +123,7 @@ fn platform(out: &mut String, layout: &PlatformLayout) {
             region.items.len(),
             if region.items.len() == 1 { "" } else { "s" }
         );
+        macro_uses(out, region, uses);
         if region.items.is_empty() {
             continue;
         }
@@ -127,6 +150,43 @@ fn platform(out: &mut String, layout: &PlatformLayout) {
         }
         table(out, &rows, "    ");
     }
+}
+
+/// The region's macro uses, and its fill with them (their sizes are lower bounds: rustc adds the state).
+fn macro_uses(out: &mut String, region: &crate::layout::RegionLayout, uses: &[ExternalTerm]) {
+    let name = &region.name.value;
+    let mut rows = Vec::new();
+    for term in uses_in(uses, name) {
+        let cfg = if term.cfg.is_empty() {
+            String::new()
+        } else {
+            format!(" if cfg({})", term.cfg.join(", "))
+        };
+        rows.push([
+            term.location.clone(),
+            term.what.clone(),
+            format!("{}{cfg}", known(term)),
+        ]);
+    }
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "    macro uses ({}; sizes before rustc adds each one's state and values):",
+        rows.len()
+    );
+    table(out, &rows, "      ");
+    let used = region.used.bytes.saturating_add(uses_bytes(uses, name));
+    let size = region.size.as_ref().map(|s| s.value);
+    let over = size.is_some_and(|size| used > size);
+    let _ = writeln!(
+        out,
+        "    with the macro uses: ≥ {} of {}  {}",
+        compact_size(used),
+        size.map_or("?".to_string(), compact_size),
+        bar(fill(used, size), over, false)
+    );
 }
 
 /// `[########----------------]  34%`, with `OVER` past 100%.

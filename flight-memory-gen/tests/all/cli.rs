@@ -391,5 +391,31 @@ fn check_names_the_sizes_it_cannot_compute_and_scans_a_crate_on_request() {
         err.contains("region `sram` of platform `flight` is over its size with the macros' items"),
         "{err}"
     );
+
+    // `report --crate` shows the same uses under their regions, in each format.
+    let o = run(&["report", GOOD, "--crate", krate, "--platform", "flight"]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}{}", stderr(&o));
+    assert!(
+        out.contains("src/radio.rs:1:36  buffer_bins! `RX`  ≥ 512 KiB"),
+        "{out}"
+    );
+    assert!(out.contains("with the macro uses: ≥"), "{out}");
+    assert!(out.contains("OVER"), "{out}");
+    let o = run(&["report", GOOD, "--crate", krate, "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let sram = &json["platforms"][0]["regions"][0];
+    assert_eq!(sram["macro_uses"][0]["location"], "src/radio.rs:1:36");
+    assert_eq!(sram["macro_uses"][0]["bytes"], 524288);
+    assert_eq!(sram["over_with_macros"], true);
+    let o = run(&["report", GOOD, "--crate", krate, "--format", "svg"]);
+    assert!(
+        stdout(&o).contains("buffer_bins! `RX` (src/radio.rs:1:36): ≥ 512 KiB"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["report", GOOD, "--crate", "/nonexistent-crate"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("has no src/lib.rs or src/main.rs"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
