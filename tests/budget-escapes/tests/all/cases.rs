@@ -601,6 +601,40 @@ fn issue_a_dependency_with_its_own_copy_of_the_plan_fails_to_link() {
 }
 
 #[test]
+fn a_dependency_with_its_own_copy_of_the_plan_fails_to_link_with_lto() {
+    // Optimised for size with fat LTO, as firmware is: the whole program is one object, unused code is gone.
+    let lib = "flight_memory::include_memory!();\nflight_memory::buffer_bins! { pub static RADIO: in \"sram\" { 1024 x 40 } }\n";
+    let main = "flight_memory::include_memory!();\nflight_memory::buffer_bins! { static APP: in \"sram\" { 1024 x 40 } }\n\
+                fn main() { println!(\"{:p} {:p}\", &APP, &radio::RADIO); }\n";
+    refused(
+        "dependency with its own plan, LTO",
+        &Crate {
+            plan: plan(65536),
+            files: &[
+                ("src/main.rs", main),
+                (
+                    ".cargo/config.toml",
+                    "[profile.dev]\nopt-level = \"s\"\nlto = \"fat\"\n",
+                ),
+            ],
+            members: &[(
+                "radio",
+                &[
+                    ("src/lib.rs", lib),
+                    (
+                        "build.rs",
+                        "fn main() { flight_memory_gen::build(\"../../memory.toml\"); }\n",
+                    ),
+                ],
+            )],
+            command: "build",
+            ..Crate::default()
+        },
+        &["flight_memory_plan_included_by_two_crates_of_one_program"],
+    );
+}
+
+#[test]
 fn a_plan_over_by_itself_gets_advice_that_counts_the_macros_too() {
     let plan = format!(
         "{}\n[pools.blocks]\nregion = \"sram\"\nblock_size = 1024\ncount = 70\n",

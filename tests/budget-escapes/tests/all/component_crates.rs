@@ -9,6 +9,11 @@ use crate::app::{Crate, fits, plan, refused, two_platforms};
 
 const CONFIG: &str = "[env]\nFLIGHT_MEMORY_CONFIG = { value = \"memory.toml\", relative = true }\n";
 
+/// [`CONFIG`], optimised for size with fat LTO, the way firmware is built: the link-time checks must hold when
+/// the whole program is one object and unused code is gone.
+const LTO_CONFIG: &str = "[env]\nFLIGHT_MEMORY_CONFIG = { value = \"memory.toml\", relative = true }\n\n\
+    [profile.dev]\nopt-level = \"s\"\nlto = \"fat\"\n";
+
 const COMPONENT_BUILD: &str = "fn main() {\n\
     let plan = std::env::var(\"FLIGHT_MEMORY_CONFIG\").expect(\"FLIGHT_MEMORY_CONFIG in .cargo/config.toml\");\n\
     let generated = flight_memory_gen::Builder::new().config(plan).component_crate().generate();\n\
@@ -69,10 +74,12 @@ fn members(comms_build: &'static str) -> Vec<(&'static str, Vec<(&'static str, &
     ]
 }
 
-/// Runs `cargo COMMAND` (`build`, `test`) on the workspace with `plan`, the binary counting `crates`.
+/// Runs `cargo COMMAND` (`build`, `test`) on the workspace with `.cargo/config.toml` `config` and `plan`, the
+/// binary counting `crates`.
 fn workspace(
     command: &str,
     name: &str,
+    config: &str,
     plan: String,
     crates: &str,
     comms_build: &'static str,
@@ -82,7 +89,7 @@ fn workspace(
     let members: Vec<(&str, &[(&str, &str)])> = members.iter().map(|(n, f)| (*n, &f[..])).collect();
     let build = program_build(crates);
     let files = [
-        (".cargo/config.toml", CONFIG),
+        (".cargo/config.toml", config),
         ("build.rs", build.as_str()),
         ("src/main.rs", MAIN),
     ];
@@ -108,6 +115,7 @@ fn a_binary_counts_the_memory_of_its_two_component_crates() {
     workspace(
         "build",
         "components counted",
+        CONFIG,
         plan(65536),
         "\"payload\", \"comms\"",
         COMPONENT_BUILD,
@@ -121,6 +129,7 @@ fn component_crates_over_the_region_together_fail_the_binary() {
     workspace(
         "build",
         "components over together",
+        CONFIG,
         plan(30000),
         "\"payload\", \"comms\"",
         COMPONENT_BUILD,
@@ -138,6 +147,7 @@ fn a_component_crate_the_binary_does_not_count_fails_to_link() {
     workspace(
         "build",
         "component not counted",
+        CONFIG,
         plan(65536),
         "\"payload\"",
         COMPONENT_BUILD,
@@ -150,6 +160,7 @@ fn a_component_crate_over_with_the_plans_items_alone_fails_in_the_component() {
     workspace(
         "build",
         "component over alone",
+        CONFIG,
         plan(10000),
         "\"payload\", \"comms\"",
         COMPONENT_BUILD,
@@ -170,6 +181,7 @@ fn a_component_crate_generated_from_another_plan_is_refused() {
     workspace(
         "build",
         "component from another plan",
+        CONFIG,
         plan(65536),
         "\"payload\", \"comms\"",
         OTHER_PLAN,
@@ -183,6 +195,7 @@ fn component_crates_over_on_the_other_platform_fail_the_binary() {
     workspace(
         "build",
         "components over on ground",
+        CONFIG,
         two_platforms(30000),
         "\"payload\", \"comms\"",
         COMPONENT_BUILD,
@@ -196,6 +209,33 @@ fn a_component_crates_unit_tests_are_a_program_of_their_own() {
     workspace(
         "test",
         "component unit tests",
+        CONFIG,
+        plan(65536),
+        "\"payload\", \"comms\"",
+        COMPONENT_BUILD,
+        None,
+    );
+}
+
+#[test]
+fn a_component_crate_the_binary_does_not_count_fails_to_link_with_lto() {
+    workspace(
+        "build",
+        "component not counted, LTO",
+        LTO_CONFIG,
+        plan(65536),
+        "\"payload\"",
+        COMPONENT_BUILD,
+        Some(&["flight_memory_budget_does_not_count_crate_comms"]),
+    );
+}
+
+#[test]
+fn a_binary_counts_the_memory_of_its_component_crates_with_lto() {
+    workspace(
+        "build",
+        "components counted, LTO",
+        LTO_CONFIG,
         plan(65536),
         "\"payload\", \"comms\"",
         COMPONENT_BUILD,
