@@ -199,11 +199,31 @@ pub(super) fn uses(cx: &Context<'_>, code: &mut Code) {
             .to_string(),
     ]);
     code.open("pub mod uses {");
-    for (term, claim) in claims {
+    for (index, (term, claim)) in claims.iter().enumerate() {
         let what = term.what.replace('[', "\\[").replace(']', "\\]");
         code.doc(&[format!("{what} at `{}`.", term.location)]);
         code.line("#[allow(non_camel_case_types)]");
         code.line_fmt(format_args!("pub struct {claim};"));
+        // One error per region over its size, not one per use: the first use of the region compiled in this
+        // build reports it.
+        let earlier: Vec<String> = claims[..index]
+            .iter()
+            .filter(|(other, _)| other.region == term.region)
+            .map(|(other, _)| format!("all({})", other.cfg.join(", ")))
+            .collect();
+        let reports = if earlier.is_empty() {
+            format!("cfg!(all({}))", term.cfg.join(", "))
+        } else {
+            format!(
+                "cfg!(all({})) && !cfg!(any({}))",
+                term.cfg.join(", "),
+                earlier.join(", ")
+            )
+        };
+        code.open(&format!("impl {claim} {{"));
+        code.doc(&["Whether this use reports its region's check (the first use of the region in this build)."]);
+        code.assignment("pub const REPORTS: bool", &text(reports), ";");
+        code.close("}");
     }
     code.close("}");
 }

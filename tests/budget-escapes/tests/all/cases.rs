@@ -442,6 +442,39 @@ fn a_pool_of_a_big_type_is_refused_by_rustc_at_the_struct() {
 }
 
 #[test]
+fn several_uses_over_one_region_give_one_error_at_the_first_compiled_use() {
+    // Three pools of 30,000-byte values in a 64 KiB region; the first is behind a feature that is off, so the
+    // second (line 5) reports the region, once.
+    let lib = with_main(
+        "#[cfg(feature = \"gated\")]\n#[flight_memory::memory_pool(count = 1, region = \"sram\")]\npub struct A(pub [u8; 30000]);\n\
+         #[flight_memory::memory_pool(count = 1, region = \"sram\")]\npub struct B(pub [u8; 30000]);\n\
+         #[flight_memory::memory_pool(count = 1, region = \"sram\")]\npub struct C(pub [u8; 30000]);\n\
+         #[flight_memory::memory_pool(count = 1, region = \"sram\")]\npub struct D(pub [u8; 30000]);\n",
+    );
+    let text = refused(
+        "three over one region",
+        &Crate {
+            files: &[("src/lib.rs", &lib)],
+            ..Crate::default()
+        },
+        &[
+            "region `sram` of platform `obc` is over its size: its items need",
+            "#[memory_pool] on `D` (src/lib.rs:10:12)",
+            "--> src/lib.rs:6:12",
+        ],
+    );
+    assert_eq!(
+        text.matches("is over its size").count(),
+        1,
+        "one error for the region, at its first compiled use:\n{text}"
+    );
+    assert!(
+        !text.contains("#[memory_pool] on `A`"),
+        "A is not compiled:\n{text}"
+    );
+}
+
+#[test]
 fn a_huge_type_is_refused() {
     let lib = with_main(
         "#[flight_memory::memory_pool(count = 4000, region = \"sram\")]\npub struct Huge(pub [u8; 1 << 40]);\n",
