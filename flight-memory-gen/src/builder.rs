@@ -260,7 +260,8 @@ impl Builder {
     }
 
     /// Whether [`generate`](Builder::generate) prints cargo directives on stdout (default `true`, for build
-    /// scripts): `cargo::rerun-if-changed` for the plan, `cargo::rerun-if-env-changed` for [`PLATFORM_ENV`],
+    /// scripts): `cargo::rerun-if-changed` for the plan, `cargo::rerun-if-env-changed` for [`PLATFORM_ENV`] and
+    /// [`CONFIG_ENV`] (where a workspace names its plan),
     /// `cargo::rustc-link-search` for the linker fragment's directory, and `cargo::rustc-env` for [`CONFIG_ENV`]
     /// and [`PLATFORM_ENV`]. Tools that are not build scripts turn it off.
     ///
@@ -329,6 +330,9 @@ impl Builder {
                 self.config.display()
             );
             let _ = writeln!(directives, "cargo::rerun-if-env-changed={PLATFORM_ENV}");
+            // A workspace names its plan in this variable (`[env]` in .cargo/config.toml, or the environment):
+            // another plan there is another plan to generate, although the old file did not change.
+            let _ = writeln!(directives, "cargo::rerun-if-env-changed={CONFIG_ENV}");
         }
         let analysis = Analysis::of_file(&self.config).map_err(BuildError::Read)?;
         if analysis.has_errors() && self.cargo_directives {

@@ -82,6 +82,7 @@ fn prints_the_cargo_directives() {
     let expected = format!(
         "cargo::rerun-if-changed={config}\n\
          cargo::rerun-if-env-changed=FLIGHT_MEMORY_PLATFORM\n\
+         cargo::rerun-if-env-changed=FLIGHT_MEMORY_CONFIG\n\
          cargo::rustc-link-search=native={dir}\n\
          cargo::rustc-env=FLIGHT_MEMORY_USES={uses}\n\
          cargo::rustc-env=FLIGHT_MEMORY_CONFIG={config}\n\
@@ -110,7 +111,7 @@ fn prints_the_cargo_directives() {
     );
     assert_eq!(
         String::from_utf8(directives).unwrap().lines().count(),
-        2,
+        3,
         "the rerun directives only"
     );
     std::fs::remove_dir_all(&dir).unwrap();

@@ -12,5 +12,6 @@ mod harness;
 mod app;
 mod cases;
 mod component_crates;
+mod component_workspace;
 mod exact;
 mod workspace;
