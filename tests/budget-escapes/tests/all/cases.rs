@@ -30,8 +30,8 @@ fn issue_same_bins_at_module_level_and_in_a_function() {
             "region `sram` of platform `obc` is over its size",
             "buffer_bins! `BINS` (src/lib.rs:2:42)",
             "buffer_bins! `BINS` (src/lib.rs:4:46)",
+            // One error, at the first use; it lists both.
             "--> src/lib.rs:2:42",
-            "--> src/lib.rs:4:46",
         ],
     );
 }
