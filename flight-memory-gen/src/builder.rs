@@ -62,6 +62,23 @@ pub fn build(config: impl AsRef<Path>) {
     }
 }
 
+/// The build script of a component crate: [`build`] with [`Builder::component_crate`]. The crate's
+/// `#[memory_pool]` and `buffer_bins!` uses are checked with memory.toml's items and counted by the program
+/// that links the crate ([`Builder::counts_crates`]); on error it prints the diagnostics and exits with status 1.
+///
+/// ```no_run
+/// // build.rs of a component crate of a workspace whose .cargo/config.toml sets FLIGHT_MEMORY_CONFIG
+/// fn main() {
+///     flight_memory_gen::build_component_crate(std::env::var("FLIGHT_MEMORY_CONFIG").unwrap());
+/// }
+/// ```
+pub fn build_component_crate(config: impl AsRef<Path>) {
+    if let Err(error) = Builder::new().config(config).component_crate().generate() {
+        let _ = error.report(&mut io::stdout().lock(), &mut io::stderr().lock());
+        std::process::exit(1);
+    }
+}
+
 /// Options for generating code from memory.toml, for build scripts that need more than [`build`].
 ///
 /// Each setter takes and returns `&mut Self`, so calls chain:

@@ -80,7 +80,10 @@ mod validate;
 #[cfg(feature = "verify")]
 pub mod verify;
 
-pub use builder::{BuildError, Builder, CONFIG_ENV, Generated, PLATFORM_ENV, USES_ENV, build};
+pub use builder::{
+    BuildError, Builder, CONFIG_ENV, Generated, PLATFORM_ENV, USES_ENV, build,
+    build_component_crate,
+};
 pub use check::{Analysis, CheckError, Checked, ReadError, check_file, check_str};
 pub use codegen::{
     ExternalTerm, GenerateError, OUTPUT_FILE, RUNTIME_PATH, counted_crate_symbol, generate,
