@@ -4,7 +4,8 @@
 //! Everything here is plain data computed by `const fn`s, so a table written in a `const` is checked by the
 //! compiler: a bad table does not build.
 
-use crate::free_list::MAX_CAPACITY;
+use super::list::MAX_CAPACITY;
+use super::occupancy::{shift_for, weight_for};
 
 /// The most bins one manager can have.
 pub const MAX_BINS: usize = 32;
@@ -176,6 +177,10 @@ pub(crate) struct BinLayout {
     pub(crate) offset: usize,
     /// The index of the bin's first buffer among all the manager's buffers (its first link and tag).
     pub(crate) first: usize,
+    /// What one of the bin's buffers adds to the manager's occupancy word, `size << shift | 1`, when the table's
+    /// buffers and bytes fit in one word; `0` when they do not (see the `occupancy` module). Set by
+    /// [`weigh`] once every bin is laid out.
+    pub(crate) weight: usize,
 }
 
 impl BinLayout {
@@ -185,6 +190,7 @@ impl BinLayout {
         stride: 0,
         offset: 0,
         first: 0,
+        weight: 0,
     };
 
     /// The bin's buffers' bytes.
@@ -284,7 +290,62 @@ pub(crate) const fn layout_after(
         stride,
         offset,
         first,
+        weight: 0,
     }
+}
+
+/// Sets every bin's occupancy weight, once all of a table's bins (`layouts`, `buffers` buffers) are laid out.
+pub(crate) const fn weigh(layouts: &mut [BinLayout], buffers: usize) {
+    let shift = shift_for(buffers, bytes_of(layouts));
+    let mut i = 0;
+    while i < layouts.len() {
+        layouts[i].weight = weight_for(shift, layouts[i].size);
+        i += 1;
+    }
+}
+
+/// Entries of a size-class table: one per bit of `usize`, and one more.
+pub(crate) const CLASSES: usize = usize::BITS as usize + 1;
+
+/// The entry of a size-class table for a class no bin serves from the fast path.
+pub(crate) const NO_CLASS: u8 = u8::MAX;
+
+/// The size-class table of a manager without bins (torn down): every request takes the slow path.
+pub(crate) static NO_CLASSES: [u8; CLASSES] = [NO_CLASS; CLASSES];
+
+/// The size class of a request: `c` for sizes in `2^(c−1) + 1..=2^c`, 0 for a size of 1, and the last class
+/// (`usize::BITS`) for a size of 0 or above `2^(usize::BITS − 1)`. A few instructions (a count of leading zeros),
+/// whatever the bins.
+#[inline(always)]
+pub(crate) const fn size_class(size: usize) -> usize {
+    (usize::BITS - size.wrapping_sub(1).leading_zeros()) as usize
+}
+
+/// The size-class table of `layouts` (sorted by size): entry `c` is the first bin whose buffers are at least as
+/// large as the smallest size of class `c`, so the smallest bin that fits a request of class `c` is that bin or
+/// one of the few after it that share the class. [`NO_CLASS`] where no bin is that large, and always for the last
+/// class, whose requests (zero bytes, or more than half the address space) take the slow path.
+pub(crate) const fn classes_of(layouts: &[BinLayout]) -> [u8; CLASSES] {
+    let mut classes = [NO_CLASS; CLASSES];
+    let mut class = 0;
+    while class + 1 < CLASSES {
+        // The smallest size of the class: 1 for class 0, 2^(c−1) + 1 otherwise.
+        let smallest = if class == 0 {
+            1
+        } else {
+            (1usize << (class - 1)) + 1
+        };
+        let mut bin = 0;
+        while bin < layouts.len() && layouts[bin].size < smallest {
+            bin += 1;
+        }
+        if bin < layouts.len() {
+            // At most `MAX_BINS` (32) bins.
+            classes[class] = bin as u8;
+        }
+        class += 1;
+    }
+    classes
 }
 
 /// A validated bins table: the bins sorted by size and laid out in storage, with the alignment of every buffer.
@@ -328,6 +389,8 @@ pub struct BinTable<const B: usize> {
     buffer_count: usize,
     /// The sum of the bins' `count * stride`.
     storage_size: usize,
+    /// The size-class table of `layouts` ([`classes_of`]).
+    classes: [u8; CLASSES],
 }
 
 impl<const B: usize> BinTable<B> {
@@ -398,7 +461,9 @@ impl<const B: usize> BinTable<B> {
             layouts[i] = layout_after(previous, sorted[i], alignment);
             i += 1;
         }
+        weigh(&mut layouts, totals.buffers);
         Ok(BinTable {
+            classes: classes_of(&layouts),
             layouts,
             alignment,
             buffer_count: totals.buffers,
@@ -448,6 +513,11 @@ impl<const B: usize> BinTable<B> {
     /// The layouts of the bins, smallest first.
     pub(crate) const fn layouts(&self) -> &[BinLayout] {
         &self.layouts
+    }
+
+    /// The size-class table of the bins.
+    pub(crate) const fn classes(&self) -> &[u8; CLASSES] {
+        &self.classes
     }
 
     /// The bytes all buffers hold at their bins' sizes (without rounding up to the alignment): the most a
@@ -504,6 +574,9 @@ pub(crate) fn layouts_of(
         let layout = layout_after(previous, *bin, alignment);
         *slot = layout;
         previous = Some(layout);
+    }
+    if let Some(laid_out) = out.get_mut(..bins.len()) {
+        weigh(laid_out, totals.buffers);
     }
     Ok(totals)
 }

@@ -49,8 +49,9 @@ pub struct Buffer<'m> {
     pub(super) len: usize,
     /// The buffer's index in its bin, below the bin's count.
     pub(super) index: u32,
-    /// The buffer's bin, below the manager's bin count (at most `MAX_BINS`).
-    pub(super) bin: u8,
+    /// The buffer's bin, below the manager's bin count (at most `MAX_BINS`). A `u32` rather than a `u8` so that
+    /// the handle has no padding: moving it is four word copies, where padding made LLVM copy it piecemeal.
+    pub(super) bin: u32,
 }
 
 // SAFETY: a `Buffer` is an exclusive handle to its bytes, like `&'m mut [u8]` (which is `Send`), plus a shared
@@ -81,7 +82,7 @@ impl<'m> Buffer<'m> {
             len,
             index,
             // Bins are at most `MAX_BINS` (32).
-            bin: bin as u8,
+            bin: bin as u32,
         }
     }
 
@@ -102,7 +103,7 @@ impl<'m> Buffer<'m> {
     pub fn capacity(&self) -> usize {
         self.manager
             .layouts
-            .get(usize::from(self.bin))
+            .get(self.bin as usize)
             .map_or(self.len, |layout| layout.size)
     }
 
@@ -210,10 +211,10 @@ impl<'m> Buffer<'m> {
 }
 
 impl Drop for Buffer<'_> {
-    #[inline]
+    #[inline(always)]
     fn drop(&mut self) {
         // SAFETY: the handle owns its buffer (field invariants) and is going away.
-        unsafe { self.manager.release(usize::from(self.bin), self.index) };
+        unsafe { self.manager.release(self.bin as usize, self.index) };
     }
 }
 

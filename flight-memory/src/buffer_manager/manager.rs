@@ -2,11 +2,11 @@
 
 use core::ptr::NonNull;
 
-use crate::free_list::Link;
 use crate::sync::{AtomicU32, Ordering, const_fn_unless_loom};
 use crate::{Align, Alignment, AllocError, FreeError};
 
-use super::bins::BinLayout;
+use super::bins::{BinLayout, CLASSES, size_class};
+use super::list::{BinList, Link};
 use super::setup::BlockOwner;
 use super::state::BinState;
 use super::telemetry::Counters;
@@ -35,8 +35,10 @@ impl core::fmt::Display for ManagerId {
 /// kept sorted by size; a bin's number is its position in that order. [`allocate(size)`](BufferManager::allocate)
 /// tries the smallest bin whose size is at least `size`, then, if it is full, each larger bin in turn
 /// (*spill-over*; [`with_spill_over(false)`](BufferManager::with_spill_over) turns it off). When no bin can serve
-/// the request it fails with an error and is counted in `no_buffs`. The cost is a binary search over the bin
-/// sizes and one lock-free pop per bin tried: O(number of bins), never a scan over buffers as in F´.
+/// the request it fails with an error and is counted in `no_buffs`. The smallest bin that fits is found in a
+/// size-class table built with the manager (a count of leading zeros and one load; bins that share a power-of-two
+/// class are then compared in turn), and each bin tried costs one lock-free pop: O(1) for a request its first
+/// choice serves, O(number of bins) at worst, never a scan over buffers as in F´.
 ///
 /// Every buffer starts at a multiple of the manager's [`alignment`](BufferManager::alignment) (a power of two,
 /// 8 by default, up to 4096): each buffer takes its size rounded up to it.
@@ -134,11 +136,15 @@ pub struct BufferManager<'s> {
     /// Carried by this manager's raw buffers.
     pub(super) id: ManagerId,
     /// The bins, sorted by strictly increasing size, laid out back to back from the start of `storage`. At least
-    /// one, at most `MAX_BINS`.
+    /// one, at most `MAX_BINS` (none once a set-up manager is torn down).
     pub(super) layouts: &'s [BinLayout],
-    /// One per bin, in the order of `layouts`.
+    /// The size-class table of `layouts` ([`classes_of`]): where the search for the smallest bin that fits a
+    /// request starts. Every entry is a bin of `layouts` or [`NO_CLASS`](super::bins::NO_CLASS).
+    pub(super) classes: &'s [u8; CLASSES],
+    /// One per bin, in the order of `layouts`: always exactly as many as `layouts` (unsafe code relies on it).
     pub(super) bins: &'s [BinState],
-    /// One per buffer; bin `b`'s are `layouts[b].first..layouts[b].first + layouts[b].count`.
+    /// One per buffer; bin `b`'s are `layouts[b].first..layouts[b].first + layouts[b].count`, which always lie
+    /// within `links` (unsafe code relies on it).
     pub(super) links: &'s [Link],
     /// One per buffer, in the order of `links`.
     pub(super) tags: &'s [AtomicU32],
@@ -149,8 +155,6 @@ pub struct BufferManager<'s> {
     pub(super) storage_size: usize,
     /// A power of two: every buffer starts at a multiple of it.
     pub(super) alignment: usize,
-    /// The sum of the bins' counts: `links.len()` and `tags.len()`.
-    pub(super) total_buffs: usize,
     /// Whether a request may be served by a larger bin when its first choice is full.
     pub(super) spill_over: bool,
     /// Called on every failure.
@@ -235,13 +239,13 @@ impl<'s> BufferManager<'s> {
             BufferManager {
                 id,
                 layouts: table.layouts(),
+                classes: table.classes(),
                 bins: &state.bins,
                 links: &state.links,
                 tags: &state.tags,
                 storage: storage.base(),
                 storage_size: table.storage_size(),
                 alignment: table.alignment(),
-                total_buffs: table.buffer_count(),
                 spill_over: true,
                 hook: None,
                 counters: Counters::new(table.buffer_count(), table.buffer_bytes()),
@@ -324,7 +328,7 @@ impl<'s> BufferManager<'s> {
     /// How many buffers all bins have together.
     #[inline]
     pub const fn total_buffs(&self) -> usize {
-        self.total_buffs
+        self.links.len()
     }
 
     /// The bytes all buffers take, each rounded up to the alignment.
@@ -386,8 +390,44 @@ impl<'s> BufferManager<'s> {
     /// assert_eq!(TLM.telemetry().no_buffs, 2);
     /// # Ok::<(), AllocError>(())
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn allocate(&self, size: usize) -> Result<Buffer<'_>, AllocError> {
+        let (data, bin, index) = match self.take_first_choice(size) {
+            Some(taken) => taken,
+            None => self.take_slow(size)?,
+        };
+        // SAFETY: both ways took buffer `index` of `bin` from its free list (so it is ours alone) from a bin
+        // whose buffers hold `size` bytes, and `data` is its first byte.
+        Ok(unsafe { Buffer::new(self, bin, index, data, size) })
+    }
+
+    /// A buffer from the smallest bin that fits `size` bytes, counted out, or `None` if that takes more than the
+    /// fast path: its first byte, its bin and its index.
+    ///
+    /// The smallest bin that fits is where the size-class table says, or one of the few after it that share the
+    /// class. A zero-size request, one larger than every bin, one whose class no bin serves, and one whose first
+    /// choice is full go the slow way.
+    #[inline(always)]
+    fn take_first_choice(&self, size: usize) -> Option<(NonNull<u8>, usize, u32)> {
+        let mut bin = usize::from(self.classes[size_class(size)]);
+        let (layout, list, links) = loop {
+            let parts = self.bin_parts(bin)?;
+            if size <= parts.0.size {
+                break parts;
+            }
+            bin += 1;
+        };
+        let index = list.pop(links)?;
+        self.counters.occupancy.take(layout.weight, layout.size);
+        Some((self.buffer_start(layout, index), bin, index))
+    }
+
+    /// The rest of [`allocate`](BufferManager::allocate): a zero-size request (counted), a request larger than
+    /// every bin (counted as failed), or a first choice that is full (spill-over to each larger bin in turn, or
+    /// failure). Returns what [`take_first_choice`](BufferManager::take_first_choice) does, or the error.
+    #[cold]
+    #[inline(never)]
+    fn take_slow(&self, size: usize) -> Result<(NonNull<u8>, usize, u32), AllocError> {
         let first = self.layouts.partition_point(|layout| layout.size < size);
         if size == 0 {
             self.count_zero_size(first);
@@ -399,9 +439,13 @@ impl<'s> BufferManager<'s> {
         };
         let mut bin = first;
         while bin < end {
-            if let Some((layout, state)) = self.bin(bin) {
-                if let Some(index) = state.free.pop(self.links_of(layout)) {
-                    return Ok(self.hand_out(first, bin, layout, index, size));
+            if let Some((layout, list, links)) = self.bin_parts(bin) {
+                if let Some(index) = list.pop(links) {
+                    self.counters.occupancy.take(layout.weight, layout.size);
+                    if bin != first {
+                        self.count_spill(first);
+                    }
+                    return Ok((self.buffer_start(layout, index), bin, index));
                 }
             }
             bin += 1;
@@ -409,23 +453,20 @@ impl<'s> BufferManager<'s> {
         Err(self.no_buffer(size, first, end))
     }
 
-    /// Wraps buffer `index` of `bin`, just taken from its free list, in a handle of length `len`.
-    #[inline]
-    fn hand_out(
-        &self,
-        first: usize,
-        bin: usize,
-        layout: &BinLayout,
-        index: u32,
-        len: usize,
-    ) -> Buffer<'_> {
-        self.counters.occupancy.take(layout.size);
-        if bin != first {
-            self.count_spill(first);
-        }
-        // SAFETY: `index` was just popped from the bin's free list, so it is below the bin's count and ours
-        // alone; `len <= layout.size` because the bin was chosen for fitting it.
-        unsafe { Buffer::new(self, bin, index, self.buffer_start(layout, index), len) }
+    /// Bin `bin`'s layout, free list and links, or `None` if there is no bin `bin`; one bounds check.
+    #[inline(always)]
+    pub(super) fn bin_parts(&self, bin: usize) -> Option<(&BinLayout, &BinList, &[Link])> {
+        let layout = self.layouts.get(bin)?;
+        // SAFETY: `bins` has exactly one entry per layout, and every layout's `first..first + count` lies within
+        // `links` (the field invariants); `bin` indexes a layout.
+        let (state, links) = unsafe {
+            (
+                self.bins.get_unchecked(bin),
+                self.links
+                    .get_unchecked(layout.first..layout.first.wrapping_add(layout.count)),
+            )
+        };
+        Some((layout, &state.free, links))
     }
 
     /// The bin's layout and state, or `None` if there is no bin `bin`.
@@ -468,16 +509,18 @@ impl<'s> BufferManager<'s> {
     ///
     /// The caller owns the buffer: a handle being dropped, or a return that just took it back from the raw
     /// state. It does not touch the buffer afterwards.
-    #[inline]
+    #[inline(always)]
     pub(super) unsafe fn release(&self, bin: usize, index: u32) {
-        let Some((layout, state)) = self.bin(bin) else {
+        let Some((layout, list, links)) = self.bin_parts(bin) else {
             return;
         };
         // Counted before the buffer is given back, so the counters never exceed the buffers actually out.
-        self.counters.occupancy.give_back(layout.size);
+        self.counters
+            .occupancy
+            .give_back(layout.weight, layout.size);
         // SAFETY: the caller owns the buffer, so it was popped from this bin's free list with these links and has
         // not been pushed since.
-        unsafe { state.free.push_owned(self.links_of(layout), index) };
+        unsafe { list.push_owned(links, index) };
     }
 
     /// Gives a buffer back. The same as dropping it, except that a buffer of another manager is refused: it goes
@@ -505,20 +548,28 @@ impl<'s> BufferManager<'s> {
     /// assert_eq!((A.telemetry().rejected_returns, B.telemetry().curr_buffs), (1, 0));
     /// # Ok::<(), flight_memory::AllocError>(())
     /// ```
+    #[inline]
     pub fn deallocate(&self, buffer: Buffer<'_>) -> Result<(), FreeError> {
-        let owner = buffer.manager;
-        if core::ptr::eq(owner.cast_erased(), self.cast_erased()) {
+        if core::ptr::eq(buffer.manager.cast_erased(), self.cast_erased()) {
             drop(buffer);
             return Ok(());
         }
-        let found = owner.id;
+        Err(self.refuse_foreign(buffer))
+    }
+
+    /// A buffer of another manager given to [`deallocate`](BufferManager::deallocate): back to its own manager,
+    /// and counted and reported here.
+    #[cold]
+    #[inline(never)]
+    fn refuse_foreign(&self, buffer: Buffer<'_>) -> FreeError {
+        let found = buffer.manager.id;
         drop(buffer);
         let error = FreeError::WrongManager {
             expected: self.id.0,
             found: found.0,
         };
         self.refuse(None, ReturnError::Free(error));
-        Err(error)
+        error
     }
 
     /// The address of the manager, for identity comparisons across lifetimes.
@@ -615,7 +666,7 @@ impl core::fmt::Debug for BufferManager<'_> {
         f.debug_struct("BufferManager")
             .field("id", &self.id.0)
             .field("bins", &self.layouts.len())
-            .field("total_buffs", &self.total_buffs)
+            .field("total_buffs", &self.total_buffs())
             .field("curr_buffs", &self.counters.occupancy.buffers())
             .field("alignment", &self.alignment)
             .field("spill_over", &self.spill_over)

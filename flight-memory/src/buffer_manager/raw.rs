@@ -262,14 +262,14 @@ impl<'m> Buffer<'m> {
         let generation = this
             .manager
             .layouts
-            .get(usize::from(this.bin))
+            .get(this.bin as usize)
             .and_then(|layout| this.manager.tag_of(layout, this.index))
             .map_or(0, mark_out);
         RawBuffer {
             data: this.data.as_ptr(),
             len: this.len,
             manager: this.manager.id.0,
-            bin: u32::from(this.bin),
+            bin: this.bin,
             index: this.index,
             generation,
         }
