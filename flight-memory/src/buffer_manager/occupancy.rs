@@ -124,6 +124,13 @@ impl Occupancy {
         if weight == 0 {
             return self.take_apart(size);
         }
+        self.take_packed(weight);
+    }
+
+    /// [`take`](Occupancy::take) for a packed word, whose weights are never 0.
+    #[inline(always)]
+    pub(crate) fn take_packed(&self, weight: usize) {
+        debug_assert!(self.is_packed() && weight != 0);
         let word = self
             .word
             .fetch_add(weight, Ordering::Relaxed)
@@ -166,6 +173,13 @@ impl Occupancy {
         if weight == 0 {
             return self.give_back_apart(size);
         }
+        self.give_back_packed(weight);
+    }
+
+    /// [`give_back`](Occupancy::give_back) for a packed word, whose weights are never 0.
+    #[inline(always)]
+    pub(crate) fn give_back_packed(&self, weight: usize) {
+        debug_assert!(self.is_packed() && weight != 0);
         self.word.fetch_sub(weight, Ordering::Relaxed);
     }
 

@@ -28,6 +28,18 @@ impl BinList {
         self.list.pop(links)
     }
 
+    /// [`pop`](BinList::pop): this list has one form.
+    #[inline]
+    pub(crate) fn pop_small(&self, links: &[Link]) -> Option<u32> {
+        self.list.pop(links)
+    }
+
+    /// Whether [`pop_small`](BinList::pop_small) may be used: always, this list has one form.
+    #[inline]
+    pub(crate) const fn is_small(_capacity: usize) -> bool {
+        true
+    }
+
     /// Gives back buffer `index`.
     ///
     /// # Safety
@@ -37,6 +49,17 @@ impl BinList {
     #[inline]
     pub(crate) unsafe fn push_owned(&self, links: &[Link], index: u32) {
         // SAFETY: the caller's contract is `BareFreeList::push_owned`'s.
+        unsafe { self.list.push_owned(links, index) }
+    }
+
+    /// [`push_owned`](BinList::push_owned): this list has one form.
+    ///
+    /// # Safety
+    ///
+    /// As `push_owned`.
+    #[inline]
+    pub(crate) unsafe fn push_small(&self, links: &[Link], index: u32) {
+        // SAFETY: the caller's contract is `push_owned`'s.
         unsafe { self.list.push_owned(links, index) }
     }
 

@@ -68,7 +68,7 @@ impl Link {
 
 /// Whether a list of `capacity` buffers keeps its length in its word.
 #[inline]
-fn is_small(capacity: usize) -> bool {
+const fn is_small(capacity: usize) -> bool {
     capacity <= SMALL_CAPACITY
 }
 
@@ -92,23 +92,25 @@ fn code_of<const SMALL: bool>(word: u64) -> u32 {
     }
 }
 
-/// The word after popping the first buffer, whose link is `next`. For a small list, the word holds at least one
-/// buffer (its code is not the end), so the length does not borrow from the pops.
+/// The word after popping the first buffer, whose code `code` is the word's and whose link is `next`: the code
+/// replaced by `next` and the counts moved by one addition. For a small list, the word holds at least one buffer
+/// (its code is not the end), so the length does not borrow from the pops; `next` is the code of a buffer of the
+/// list or the end whenever the word is still current, so it fits the code field (otherwise the swap of the
+/// result fails).
 #[inline]
-fn popped<const SMALL: bool>(word: u64, next: u32) -> u64 {
-    if SMALL {
-        (word.wrapping_add(SMALL_POP) & !SMALL_CODE) | (u64::from(next) & SMALL_CODE)
-    } else {
-        (word.wrapping_add(LARGE_POP) & !LARGE_CODE) | u64::from(next)
-    }
+fn popped<const SMALL: bool>(word: u64, code: u32, next: u32) -> u64 {
+    let step = if SMALL { SMALL_POP } else { LARGE_POP };
+    word.wrapping_sub(u64::from(code))
+        .wrapping_add(step)
+        .wrapping_add(u64::from(next))
 }
 
-/// The word after pushing the buffer whose link code is `code`. A small list's length stays at most its
-/// capacity, which fits in the field.
+/// The word after pushing the buffer whose link code is `code` (below the list's capacity plus 2, so it fits the
+/// code field). A small list's length stays at most its capacity, which fits in the field.
 #[inline]
 fn pushed<const SMALL: bool>(word: u64, code: u32) -> u64 {
     if SMALL {
-        (word.wrapping_add(SMALL_PUSH) & !SMALL_CODE) | (u64::from(code) & SMALL_CODE)
+        (word & !SMALL_CODE).wrapping_add(SMALL_PUSH | u64::from(code))
     } else {
         (word & !LARGE_CODE) | u64::from(code)
     }
@@ -169,33 +171,54 @@ impl BinList {
     /// taken from the watermark only when every buffer below it is out.
     #[inline]
     pub(crate) fn pop(&self, links: &[Link]) -> Option<u32> {
-        let freed = if is_small(links.len()) {
-            self.pop_freed::<true>(links)
+        if is_small(links.len()) {
+            self.pop_small(links)
         } else {
-            self.pop_freed::<false>(links)
-        };
-        let index = match freed {
-            Some(index) => index,
+            self.pop_as::<false>(links)
+        }
+    }
+
+    /// [`pop`](BinList::pop) for a list that [`is_small`](BinList::is_small): one test fewer.
+    #[inline(always)]
+    pub(crate) fn pop_small(&self, links: &[Link]) -> Option<u32> {
+        debug_assert!(is_small(links.len()));
+        self.pop_as::<true>(links)
+    }
+
+    /// Whether a list of `capacity` buffers keeps its length in its word, which makes its pop and push the
+    /// shortest.
+    #[inline]
+    pub(crate) const fn is_small(capacity: usize) -> bool {
+        is_small(capacity)
+    }
+
+    #[inline(always)]
+    fn pop_as<const SMALL: bool>(&self, links: &[Link]) -> Option<u32> {
+        let (index, link) = match self.pop_freed::<SMALL>(links) {
+            Some(popped) => popped,
             None => self.pop_fresh(links)?,
         };
-        // The buffer is ours now: nobody else can reach its link until we push it back. Every index handed out
-        // is below the capacity, the length of `links`.
-        if let Some(link) = links.get(index as usize) {
-            link.0.store(ALLOCATED, Ordering::Relaxed);
-        }
+        // The buffer is ours now: nobody else can reach its link until we push it back.
+        link.0.store(ALLOCATED, Ordering::Relaxed);
         Some(index)
     }
 
-    /// The first buffer on the list, taken with one compare-and-swap, or `None` if the list is empty.
+    /// The first buffer on the list and its link, taken with one compare-and-swap, or `None` if the list is
+    /// empty.
     #[inline(always)]
-    fn pop_freed<const SMALL: bool>(&self, links: &[Link]) -> Option<u32> {
+    fn pop_freed<'l, const SMALL: bool>(&self, links: &'l [Link]) -> Option<(u32, &'l Link)> {
         let mut word = self.word.load(Ordering::Acquire);
         loop {
-            let index = code_of::<SMALL>(word).checked_sub(FIRST_INDEX_CODE)?;
+            let code = code_of::<SMALL>(word);
+            // The end of the list (code 0) wraps to an index no list has: one comparison tells an empty list and
+            // finds the link.
+            let index = code.wrapping_sub(FIRST_INDEX_CODE);
+            let link = links.get(index as usize)?;
             // The link may be rewritten under us if another thread pops this buffer first; the pops then differ
-            // and the exchange below fails, so a stale `next` is never installed.
-            let next = links.get(index as usize)?.0.load(Ordering::Relaxed);
-            let popped = popped::<SMALL>(word, next);
+            // and the exchange below fails, so a stale `next` is never installed. While the word is unchanged the
+            // link holds the code of the next free buffer, which fits the code field.
+            let next = link.0.load(Ordering::Relaxed);
+            let popped = popped::<SMALL>(word, code, next);
             match self
                 .word
                 .compare_exchange_weak(word, popped, Ordering::AcqRel, Ordering::Acquire)
@@ -204,7 +227,7 @@ impl BinList {
                     if popped & POPS_BELOW_HALF == 0 {
                         self.count_pop_half();
                     }
-                    return Some(index);
+                    return Some((index, link));
                 }
                 Err(current) => word = current,
             }
@@ -215,7 +238,7 @@ impl BinList {
     /// once per buffer in a manager's life, then never again.
     #[cold]
     #[inline(never)]
-    fn pop_fresh(&self, links: &[Link]) -> Option<u32> {
+    fn pop_fresh<'l>(&self, links: &'l [Link]) -> Option<(u32, &'l Link)> {
         let capacity = capacity_of(links);
         let mut mark = self.watermark.load(Ordering::Relaxed);
         while mark < capacity {
@@ -225,7 +248,7 @@ impl BinList {
                 Ordering::AcqRel,
                 Ordering::Relaxed,
             ) {
-                Ok(_) => return Some(mark),
+                Ok(_) => return Some((mark, links.get(mark as usize)?)),
                 Err(current) => mark = current,
             }
         }
@@ -254,18 +277,36 @@ impl BinList {
     #[inline]
     pub(crate) unsafe fn push_owned(&self, links: &[Link], index: u32) {
         debug_assert!(index < capacity_of(links));
-        if is_small(links.len()) {
-            self.push::<true>(links, index);
-        } else {
-            self.push::<false>(links, index);
+        // SAFETY: the caller's contract is `push`'s.
+        unsafe {
+            if is_small(links.len()) {
+                self.push::<true>(links, index);
+            } else {
+                self.push::<false>(links, index);
+            }
         }
     }
 
+    /// [`push_owned`](BinList::push_owned) onto a list that [`is_small`](BinList::is_small): one test fewer.
+    ///
+    /// # Safety
+    ///
+    /// As `push_owned`, and the list is small.
     #[inline(always)]
-    fn push<const SMALL: bool>(&self, links: &[Link], index: u32) {
-        let Some(link) = links.get(index as usize) else {
-            return;
-        };
+    pub(crate) unsafe fn push_small(&self, links: &[Link], index: u32) {
+        debug_assert!(is_small(links.len()) && index < capacity_of(links));
+        // SAFETY: the caller's contract is `push`'s.
+        unsafe { self.push::<true>(links, index) }
+    }
+
+    /// # Safety
+    ///
+    /// As [`push_owned`](BinList::push_owned): `index` is below the length of `links`.
+    #[inline(always)]
+    unsafe fn push<const SMALL: bool>(&self, links: &[Link], index: u32) {
+        // SAFETY: `index` was popped from this list with these links, so it is below their length (the caller's
+        // contract).
+        let link = unsafe { links.get_unchecked(index as usize) };
         if !SMALL {
             // Counted before the buffer is back, so the buffers in use derived from the counts never exceed those
             // actually out.
@@ -367,7 +408,7 @@ mod tests {
             (code_of::<true>(word), word >> LENGTH_SHIFT & SMALL_CODE),
             (code(9), 2)
         );
-        let word = popped::<true>(word, code(7));
+        let word = popped::<true>(word, code(9), code(7));
         assert_eq!(
             (
                 code_of::<true>(word),
@@ -376,18 +417,18 @@ mod tests {
             ),
             (code(7), 1, 1)
         );
-        let word = popped::<true>(word, END);
+        let word = popped::<true>(word, code(7), END);
         assert_eq!(word, 2 << POPS_SHIFT);
         // The pops wrap off the top without touching the length or the code.
         let full = (u64::from(u32::MAX) << POPS_SHIFT) | (3 << LENGTH_SHIFT) | u64::from(code(1));
         assert_eq!(
-            popped::<true>(full, code(2)),
+            popped::<true>(full, code(1), code(2)),
             (2 << LENGTH_SHIFT) | u64::from(code(2))
         );
 
         let word = pushed::<false>(u64::from(u32::MAX) << POPS_SHIFT, code(MAX_CAPACITY - 1));
         assert_eq!(code_of::<false>(word), code(MAX_CAPACITY - 1));
-        let word = popped::<false>(word, END);
+        let word = popped::<false>(word, code(MAX_CAPACITY - 1), END);
         assert_eq!(word, 0);
     }
 
