@@ -321,9 +321,17 @@ pub(crate) const CLASSES: usize = usize::BITS as usize;
 /// occupancy is packed (its weight is not 0). The entry's other bits are the bin.
 pub(crate) const FITS: u8 = 0x80;
 
-/// The entry of a size-class table for a class no bin serves from the fast path: not [`FITS`], and above every
-/// bin ([`MAX_BINS`] is 32).
-pub(crate) const NO_CLASS: u8 = 0x7F;
+/// The flag of a size-class table entry whose bin can take the fast path (its list small, the occupancy packed)
+/// but does not fit every size of the class: the request is compared with the bin's size once, and served by it
+/// if it fits.
+pub(crate) const FIRST: u8 = 0x40;
+
+/// The bin of a size-class table entry: the bits below both flags.
+pub(crate) const BIN: u8 = 0x3F;
+
+/// The entry of a size-class table for a class no bin serves from the fast path: neither [`FITS`] nor [`FIRST`],
+/// and a bin above every bin ([`MAX_BINS`] is 32).
+pub(crate) const NO_CLASS: u8 = BIN;
 
 /// The size-class table of a manager without bins (torn down): every request takes the slow path.
 pub(crate) static NO_CLASSES: [u8; CLASSES] = [NO_CLASS; CLASSES];
@@ -338,9 +346,10 @@ pub(crate) const fn size_class(size: usize) -> usize {
 
 /// The size-class table of `layouts` (sorted by size, weighed): entry `k` is the first bin whose buffers are at
 /// least as large as the smallest size of class `k`, so the smallest bin that fits a request of class `k` is
-/// that bin or one of the few after it that share the class, flagged [`FITS`] when that bin fits every size of
-/// the class and can take the fast path. [`NO_CLASS`] where no bin is that large, and always for the last class,
-/// whose requests (zero bytes, or more than half the address space) take the slow path.
+/// that bin or one of the few after it that share the class. The entry is flagged [`FITS`] when that bin fits
+/// every size of the class and can take the fast path, [`FIRST`] when it can take the fast path but fits only
+/// the class's smaller sizes. [`NO_CLASS`] where no bin is that large, and always for the last class, whose
+/// requests (zero bytes, or more than half the address space) take the slow path.
 pub(crate) const fn classes_of(layouts: &[BinLayout]) -> [u8; CLASSES] {
     let mut classes = [NO_CLASS; CLASSES];
     let mut class = 0;
@@ -353,10 +362,16 @@ pub(crate) const fn classes_of(layouts: &[BinLayout]) -> [u8; CLASSES] {
         }
         if bin < layouts.len() {
             let layout = &layouts[bin];
-            let fits =
-                layout.size >= largest && layout.weight != 0 && BinList::is_small(layout.count);
+            let fast = layout.weight != 0 && BinList::is_small(layout.count);
+            let flag = if !fast {
+                0
+            } else if layout.size >= largest {
+                FITS
+            } else {
+                FIRST
+            };
             // At most `MAX_BINS` (32) bins, below both flags.
-            classes[class] = bin as u8 | if fits { FITS } else { 0 };
+            classes[class] = bin as u8 | flag;
         }
         class += 1;
     }
@@ -702,7 +717,7 @@ mod tests {
         for size in 1..=600 {
             let first = layouts.partition_point(|layout| layout.size < size);
             let entry = classes[size_class(size)];
-            let start = usize::from(entry & !FITS);
+            let start = usize::from(entry & BIN);
             if entry & FITS != 0 {
                 assert_eq!(start, first, "size {size}");
             } else if first < layouts.len() {
@@ -714,7 +729,7 @@ mod tests {
         }
         // 33..=64 and 65..=128 fit bins 0 and 3's class wholly; 65..=128 needs comparisons (100, 120, 512).
         assert_eq!(classes[size_class(60)], FITS);
-        assert_eq!(classes[size_class(90)], 1);
+        assert_eq!(classes[size_class(90)], 1 | FIRST);
         assert_eq!(classes[size_class(300)], 3 | FITS);
         assert_eq!(classes[size_class(600)], NO_CLASS);
         assert_eq!(classes[size_class(0)], NO_CLASS);
@@ -725,7 +740,12 @@ mod tests {
         // Bytes above what fits beside the buffer count: the weights are 0, every request compares.
         let table = BinTable::new([Bin::new(usize::MAX >> 2, 2)]);
         assert_eq!(table.layouts()[0].weight, 0);
-        assert!(table.classes().iter().all(|&entry| entry & FITS == 0));
+        assert!(
+            table
+                .classes()
+                .iter()
+                .all(|&entry| entry & (FITS | FIRST) == 0)
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ use core::ptr::NonNull;
 use crate::sync::{AtomicU32, Ordering, const_fn_unless_loom};
 use crate::{Align, Alignment, AllocError, FreeError};
 
-use super::bins::{BinLayout, CLASSES, FITS, size_class};
+use super::bins::{BIN, BinLayout, CLASSES, FIRST, FITS, size_class};
 use super::list::{BinList, Link};
 use super::setup::BlockOwner;
 use super::state::BinState;
@@ -140,7 +140,7 @@ pub struct BufferManager<'s> {
     /// one, at most `MAX_BINS` (none once a set-up manager is torn down).
     pub(super) layouts: &'s [BinLayout],
     /// The size-class table of `layouts` ([`classes_of`]): where the search for the smallest bin that fits a
-    /// request starts. Every entry is a bin of `layouts` or [`NO_CLASS`](super::bins::NO_CLASS).
+    /// request starts. Every entry flagged `FITS` or `FIRST` names a bin of `layouts` (unsafe code relies on it).
     pub(super) classes: &'s [u8; CLASSES],
     /// One per bin, in the order of `layouts`: always exactly as many as `layouts` (unsafe code relies on it).
     pub(super) bins: &'s [BinState],
@@ -415,20 +415,34 @@ impl<'s> BufferManager<'s> {
     #[inline(always)]
     fn take(&self, size: usize) -> Result<(NonNull<u8>, u64), AllocError> {
         let entry = self.classes[size_class(size)];
-        if entry & FITS == 0 {
-            return self.take_by_comparing(size, usize::from(entry));
+        let bin = usize::from(entry & BIN);
+        // The handle's bin field: the bin with `Buffer::FAST`, which is `FITS`.
+        let tagged = if entry & FITS != 0 {
+            entry
+        } else if {
+            // Laid out after the `FITS` path, which then falls straight through to the pop.
+            less_likely();
+            entry & FIRST != 0
         }
-        let bin = usize::from(entry & !FITS);
-        // SAFETY: a `FITS` entry is a bin of `layouts` (the invariant of `classes`).
+            // SAFETY: a `FIRST` entry is a bin of `layouts` (the invariant of `classes`).
+            && size <= unsafe { self.layouts.get_unchecked(bin) }.size
+        {
+            entry & BIN | FITS
+        } else {
+            return self.take_by_comparing(size, bin);
+        };
+        // SAFETY: a `FITS` or `FIRST` entry is a bin of `layouts` (the invariant of `classes`).
         let (layout, list, links) = unsafe { self.bin_parts_unchecked(bin) };
-        // A `FITS` bin's list is small, and the manager's occupancy packed.
+        // The bin's list is small and the manager's occupancy packed (both flags say so).
         let Some(index) = list.pop_small(links) else {
             return self.take_slow(size);
         };
         self.counters.occupancy.take_packed(layout.weight);
-        // SAFETY: `index` was just popped from the bin's list, so it is below the bin's count. `FITS` is
-        // `Buffer::FAST`, which the entry carries.
-        Ok((unsafe { self.buffer_at(layout, index) }, slot(entry, index)))
+        // SAFETY: `index` was just popped from the bin's list, so it is below the bin's count.
+        Ok((
+            unsafe { self.buffer_at(layout, index) },
+            slot(tagged, index),
+        ))
     }
 
     /// [`take`](BufferManager::take) when the size class does not decide the bin alone: the bins from `bin` on
@@ -747,6 +761,12 @@ impl<'s> BufferManager<'s> {
         error
     }
 }
+
+/// Marks the branch that calls it as the less likely one, so that the compiler lays the other out first. Does
+/// nothing.
+#[cold]
+#[inline(always)]
+fn less_likely() {}
 
 /// A buffer's bin (with [`Buffer::FAST`] if set) and index in one word, so that the ways of taking a buffer
 /// return them in registers.
