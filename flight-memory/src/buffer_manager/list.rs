@@ -1,12 +1,12 @@
 //! The free list of one bin: which of its buffers are free, and what the bin has done (buffers taken, given back,
 //! in use, and the high-water mark).
 //!
-//! One implementation is chosen per target, here and nowhere else, as in [`free_list`](crate::free_list):
+//! One implementation is chosen per target, here and nowhere else, as in `free_list`:
 //!
-//! | target                       | list                                                                    |
-//! |------------------------------|-------------------------------------------------------------------------|
-//! | 64-bit compare-and-swap      | `list/tagged64.rs`: the bin's own head word, shaped for the manager's hot path |
-//! | 32-bit compare-and-swap only, or no compare-and-swap (and the `flight_memory_tagged32` / `flight_memory_critical_section` test cfgs) | `list/shared.rs`: the crate's [`BareFreeList`](crate::free_list::BareFreeList) |
+//! * with 64-bit compare-and-swap, `list/tagged64.rs`: the bin's own head word, shaped for the manager's hot
+//!   path;
+//! * with 32-bit compare-and-swap only or none (and in the `flight_memory_tagged32` and
+//!   `flight_memory_critical_section` test builds), `list/shared.rs`: the crate's `BareFreeList`.
 //!
 //! The 64-bit form is the manager's own so that a pop and a push are the fewest instructions the word's layout
 //! allows (one addition moves both the pop count and the length; see that file) without changing the list the

@@ -371,9 +371,9 @@ impl<'s> BufferManager<'s> {
     /// Cost: the request's size class (a bit scan) picks its first-choice bin from a table built with the bins;
     /// then one lock-free pop, one atomic add and two comparisons with the high-water marks. When the bins'
     /// sizes do not decide the class alone (two bins within one power of two), the bins of the class are compared
-    /// in turn; a full first choice tries each larger bin (spill-over). About 70 instructions on x86-64 for a
-    /// request whose first choice has a free buffer, and 4 atomic read-modify-writes per allocate and give-back
-    /// pair (BENCHMARKS.md).
+    /// in turn; a full first choice tries each larger bin (spill-over). On x86-64 an allocation served by its first
+    /// choice and its give-back take about 90 instructions together, 4 of them atomic read-modify-writes
+    /// (BENCHMARKS.md).
     ///
     /// # Errors
     ///
