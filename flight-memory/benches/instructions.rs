@@ -43,6 +43,9 @@ buffer_manager! {
     static BM_16: id 1, bins [64 x 4, 128 x 4, 256 x 4, 512 x 4];
     static BM_1024: id 2, bins [64 x 256, 128 x 256, 256 x 256, 512 x 256];
     static BM_65536: id 3, bins [64 x 16384, 128 x 16384, 256 x 16384, 512 x 16384];
+    // Each bin a little above its request and below its power of two, so that no bin fills its size class:
+    // every request is compared with its bin's size before the pop.
+    static BM_16_BETWEEN: id 4, bins [61 x 4, 121 x 4, 251 x 4, 501 x 4];
 }
 
 /// The counted region: `op` run `n` times. Never inlined, so callgrind sees it as one function.
@@ -150,6 +153,7 @@ fn run(operation: &str, n: u64) -> Result<(), String> {
         "buffer_manager_16" => buffer_manager_pairs(&BM_16, n),
         "buffer_manager_1024" => buffer_manager_pairs(&BM_1024, n),
         "buffer_manager_65536" => buffer_manager_pairs(&BM_65536, n),
+        "buffer_manager_16_between" => buffer_manager_pairs(&BM_16_BETWEEN, n),
         "fprime_scan_16" => scan_pairs(16, n),
         "fprime_scan_1024" => scan_pairs(1024, n),
         "fprime_scan_65536" => scan_pairs(65536, n),
@@ -232,6 +236,7 @@ const OPERATIONS: &[&str] = &[
     "buffer_manager_16",
     "buffer_manager_1024",
     "buffer_manager_65536",
+    "buffer_manager_16_between",
     "fprime_scan_16",
     "fprime_scan_1024",
     "fprime_scan_65536",

@@ -198,3 +198,34 @@ fn a_buffer_is_counted_back_before_another_thread_can_take_it() {
         });
     }
 }
+
+/// A bin of two buffers, which under loom uses the bin list's large layout (its length is not in the head word,
+/// its give-backs are counted apart), shared by two threads that each take and give back a buffer while a third
+/// stays out: the buffers are distinct and the counts exact afterwards.
+#[test]
+fn a_bin_of_two_with_the_large_list_layout_hands_out_distinct_buffers() {
+    static PAIR: BinTable<1> = BinTable::new([Bin::new(8, 2)]);
+    model(3, || {
+        let state: &'static BufferState<1, 2> = Box::leak(Box::new(BufferState::new()));
+        let storage: &'static BufferStorage<{ PAIR.storage_size() }, 8> =
+            Box::leak(Box::new(BufferStorage::zeroed()));
+        // SAFETY: `state` and `storage` are new and given to this manager only.
+        let manager: &'static BufferManager<'static> = Box::leak(Box::new(unsafe {
+            BufferManager::new(ManagerId(4), &PAIR, state, storage)
+        }));
+        // Both buffers are handed out once, so both threads below reuse given-back ones.
+        drop((manager.allocate(8).unwrap(), manager.allocate(8).unwrap()));
+        let other = thread::spawn(move || use_one(manager, 0xAA));
+        use_one(manager, 0x55);
+        other.join().unwrap();
+
+        let tlm = manager.telemetry();
+        assert_eq!((tlm.curr_buffs, tlm.hi_buffs, tlm.no_buffs), (0, 2, 0));
+        let stats = manager.stats();
+        assert_eq!((stats.allocations, stats.frees), (4, 4));
+        let a = manager.allocate(1).unwrap();
+        let b = manager.allocate(1).unwrap();
+        assert_ne!(a.as_ptr(), b.as_ptr());
+        assert!(manager.allocate(1).is_err());
+    });
+}

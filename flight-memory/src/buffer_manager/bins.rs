@@ -4,7 +4,8 @@
 //! Everything here is plain data computed by `const fn`s, so a table written in a `const` is checked by the
 //! compiler: a bad table does not build.
 
-use crate::free_list::MAX_CAPACITY;
+use super::list::{BinList, Link, MAX_CAPACITY};
+use super::occupancy::{shift_for, weight_for};
 
 /// The most bins one manager can have.
 pub const MAX_BINS: usize = 32;
@@ -176,6 +177,15 @@ pub(crate) struct BinLayout {
     pub(crate) offset: usize,
     /// The index of the bin's first buffer among all the manager's buffers (its first link and tag).
     pub(crate) first: usize,
+    /// What one of the bin's buffers adds to the manager's occupancy word, `size << shift | 1`, when the table's
+    /// buffers and bytes fit in one word; `0` when they do not (see the `occupancy` module). Set by
+    /// [`weigh`] once every bin is laid out.
+    pub(crate) weight: usize,
+    /// `first` in bytes of links: where the bin's links start, ready to add to the address of the manager's
+    /// first link.
+    pub(crate) links_at: usize,
+    /// Unused: makes a layout 64 bytes on 64-bit targets, so that finding a bin's is one shift.
+    pub(crate) _pad: usize,
 }
 
 impl BinLayout {
@@ -185,6 +195,9 @@ impl BinLayout {
         stride: 0,
         offset: 0,
         first: 0,
+        weight: 0,
+        links_at: 0,
+        _pad: 0,
     };
 
     /// The bin's buffers' bytes.
@@ -284,7 +297,85 @@ pub(crate) const fn layout_after(
         stride,
         offset,
         first,
+        weight: 0,
+        links_at: first.wrapping_mul(size_of::<Link>()),
+        _pad: 0,
     }
+}
+
+/// Sets every bin's occupancy weight, once all of a table's bins (`layouts`, `buffers` buffers) are laid out.
+pub(crate) const fn weigh(layouts: &mut [BinLayout], buffers: usize) {
+    let shift = shift_for(buffers, bytes_of(layouts));
+    let mut i = 0;
+    while i < layouts.len() {
+        layouts[i].weight = weight_for(shift, layouts[i].size);
+        i += 1;
+    }
+}
+
+/// Entries of a size-class table: one per bit of `usize`.
+pub(crate) const CLASSES: usize = usize::BITS as usize;
+
+/// The flag of a size-class table entry whose bin serves every request of the class at once: its buffers are at
+/// least as large as the class's largest size, its list is small ([`BinList::is_small`]) and the manager's
+/// occupancy is packed (its weight is not 0). The entry's other bits are the bin.
+pub(crate) const FITS: u8 = 0x80;
+
+/// The flag of a size-class table entry whose bin can take the fast path (its list small, the occupancy packed)
+/// but does not fit every size of the class: the request is compared with the bin's size once, and served by it
+/// if it fits.
+pub(crate) const FIRST: u8 = 0x40;
+
+/// The bin of a size-class table entry: the bits below both flags.
+pub(crate) const BIN: u8 = 0x3F;
+
+/// The entry of a size-class table for a class no bin serves from the fast path: neither [`FITS`] nor [`FIRST`],
+/// and a bin above every bin ([`MAX_BINS`] is 32).
+pub(crate) const NO_CLASS: u8 = BIN;
+
+/// The size-class table of a manager without bins (torn down): every request takes the slow path.
+pub(crate) static NO_CLASSES: [u8; CLASSES] = [NO_CLASS; CLASSES];
+
+/// The size class of a request: `k` for sizes in `2^k + 1..=2^(k+1)` (and sizes 1 and 2 for class 0), and the
+/// last class, `usize::BITS − 1`, for a size of 0 (which wraps around) or above `2^(usize::BITS − 1)`. Three
+/// instructions (a decrement, an or, a bit scan), whatever the bins.
+#[inline(always)]
+pub(crate) const fn size_class(size: usize) -> usize {
+    (size.wrapping_sub(1) | 1).ilog2() as usize
+}
+
+/// The size-class table of `layouts` (sorted by size, weighed): entry `k` is the first bin whose buffers are at
+/// least as large as the smallest size of class `k`, so the smallest bin that fits a request of class `k` is
+/// that bin or one of the few after it that share the class. The entry is flagged [`FITS`] when that bin fits
+/// every size of the class and can take the fast path, [`FIRST`] when it can take the fast path but fits only
+/// the class's smaller sizes. [`NO_CLASS`] where no bin is that large, and always for the last class, whose
+/// requests (zero bytes, or more than half the address space) take the slow path.
+pub(crate) const fn classes_of(layouts: &[BinLayout]) -> [u8; CLASSES] {
+    let mut classes = [NO_CLASS; CLASSES];
+    let mut class = 0;
+    while class + 1 < CLASSES {
+        let smallest = if class == 0 { 1 } else { (1usize << class) + 1 };
+        let largest = 1usize << (class + 1);
+        let mut bin = 0;
+        while bin < layouts.len() && layouts[bin].size < smallest {
+            bin += 1;
+        }
+        if bin < layouts.len() {
+            let layout = &layouts[bin];
+            let fast = layout.weight != 0 && BinList::is_small(layout.count);
+            let flag = if !fast {
+                0
+            } else if layout.size >= largest {
+                FITS
+            } else {
+                FIRST
+            };
+            // At most `MAX_BINS` (32) bins, below both flags.
+            classes[class] = bin as u8 | flag;
+        }
+        class += 1;
+    }
+    classes
 }
 
 /// A validated bins table: the bins sorted by size and laid out in storage, with the alignment of every buffer.
@@ -328,6 +419,8 @@ pub struct BinTable<const B: usize> {
     buffer_count: usize,
     /// The sum of the bins' `count * stride`.
     storage_size: usize,
+    /// The size-class table of `layouts` ([`classes_of`]).
+    classes: [u8; CLASSES],
 }
 
 impl<const B: usize> BinTable<B> {
@@ -398,7 +491,9 @@ impl<const B: usize> BinTable<B> {
             layouts[i] = layout_after(previous, sorted[i], alignment);
             i += 1;
         }
+        weigh(&mut layouts, totals.buffers);
         Ok(BinTable {
+            classes: classes_of(&layouts),
             layouts,
             alignment,
             buffer_count: totals.buffers,
@@ -448,6 +543,11 @@ impl<const B: usize> BinTable<B> {
     /// The layouts of the bins, smallest first.
     pub(crate) const fn layouts(&self) -> &[BinLayout] {
         &self.layouts
+    }
+
+    /// The size-class table of the bins.
+    pub(crate) const fn classes(&self) -> &[u8; CLASSES] {
+        &self.classes
     }
 
     /// The bytes all buffers hold at their bins' sizes (without rounding up to the alignment): the most a
@@ -504,6 +604,9 @@ pub(crate) fn layouts_of(
         let layout = layout_after(previous, *bin, alignment);
         *slot = layout;
         previous = Some(layout);
+    }
+    if let Some(laid_out) = out.get_mut(..bins.len()) {
+        weigh(laid_out, totals.buffers);
     }
     Ok(totals)
 }
@@ -583,6 +686,66 @@ mod tests {
         assert_eq!(&out[..3], table.layouts());
         assert_eq!(totals.storage, table.storage_size());
         assert_eq!(totals.buffers, table.buffer_count());
+    }
+
+    #[test]
+    fn size_classes_cover_every_size_once() {
+        assert_eq!(size_class(1), 0);
+        assert_eq!(size_class(2), 0);
+        assert_eq!(size_class(3), 1);
+        assert_eq!(size_class(4), 1);
+        assert_eq!(size_class(5), 2);
+        assert_eq!(size_class(64), 5);
+        assert_eq!(size_class(65), 6);
+        assert_eq!(size_class(1 << (usize::BITS - 1)), CLASSES - 2);
+        assert_eq!(size_class((1 << (usize::BITS - 1)) + 1), CLASSES - 1);
+        assert_eq!(size_class(usize::MAX), CLASSES - 1);
+        // Zero wraps around to the last class, which no bin serves from the fast path.
+        assert_eq!(size_class(0), CLASSES - 1);
+    }
+
+    #[test]
+    fn the_class_table_names_the_smallest_bin_that_fits_and_flags_the_sure_ones() {
+        let table = BinTable::new([
+            Bin::new(64, 4),
+            Bin::new(100, 2),
+            Bin::new(120, 1),
+            Bin::new(512, 1),
+        ]);
+        let classes = table.classes();
+        let layouts = table.layouts();
+        for size in 1..=600 {
+            let first = layouts.partition_point(|layout| layout.size < size);
+            let entry = classes[size_class(size)];
+            let start = usize::from(entry & BIN);
+            if entry & FITS != 0 {
+                assert_eq!(start, first, "size {size}");
+            } else if first < layouts.len() {
+                // The comparisons start at or before the smallest bin that fits, and never skip it.
+                assert!(start <= first, "size {size}: {start} > {first}");
+            } else {
+                assert!(start >= layouts.len() || layouts[start..].iter().all(|l| l.size < size));
+            }
+        }
+        // 33..=64 and 65..=128 fit bins 0 and 3's class wholly; 65..=128 needs comparisons (100, 120, 512).
+        assert_eq!(classes[size_class(60)], FITS);
+        assert_eq!(classes[size_class(90)], 1 | FIRST);
+        assert_eq!(classes[size_class(300)], 3 | FITS);
+        assert_eq!(classes[size_class(600)], NO_CLASS);
+        assert_eq!(classes[size_class(0)], NO_CLASS);
+    }
+
+    #[test]
+    fn a_table_whose_bytes_do_not_pack_flags_no_class() {
+        // Bytes above what fits beside the buffer count: the weights are 0, every request compares.
+        let table = BinTable::new([Bin::new(usize::MAX >> 2, 2)]);
+        assert_eq!(table.layouts()[0].weight, 0);
+        assert!(
+            table
+                .classes()
+                .iter()
+                .all(|&entry| entry & (FITS | FIRST) == 0)
+        );
     }
 
     #[test]

@@ -49,8 +49,11 @@ pub struct Buffer<'m> {
     pub(super) len: usize,
     /// The buffer's index in its bin, below the bin's count.
     pub(super) index: u32,
-    /// The buffer's bin, below the manager's bin count (at most `MAX_BINS`).
-    pub(super) bin: u8,
+    /// The buffer's bin, below the manager's bin count (at most `MAX_BINS`), with [`Buffer::FAST`] set if the
+    /// bin's list is small and the manager's occupancy packed, which makes giving it back test nothing. A `u32`
+    /// rather than a `u8` so that the handle has no padding: moving it is four word copies, where padding made
+    /// LLVM copy it piecemeal.
+    pub(super) bin: u32,
 }
 
 // SAFETY: a `Buffer` is an exclusive handle to its bytes, like `&'m mut [u8]` (which is `Send`), plus a shared
@@ -60,28 +63,34 @@ unsafe impl Send for Buffer<'_> {}
 unsafe impl Sync for Buffer<'_> {}
 
 impl<'m> Buffer<'m> {
-    /// Wraps buffer `index` of `bin`.
+    /// The flag of [`bin`](Buffer::bin)'s field for a buffer whose bin's list is small
+    /// ([`BinList::is_small`](super::list::BinList::is_small)) in a manager whose occupancy is packed.
+    /// The same bit as the size-class table's [`FITS`](super::bins::FITS), so that the fast path puts the
+    /// table's entry in the handle as it is.
+    pub(super) const FAST: u32 = super::bins::FITS as u32;
+
+    /// Wraps buffer `index` of bin `bin`, where `bin` may carry [`FAST`](Buffer::FAST).
     ///
     /// # Safety
     ///
     /// The caller owns buffer `index` of `bin` of `manager` (taken from its free list, or back from the raw
-    /// state) and gives that ownership to the handle; `data` is its first byte; `len` is at most the bin's size.
-    #[inline]
+    /// state) and gives that ownership to the handle; `data` is its first byte; `len` is at most the bin's size;
+    /// `FAST` is set only if the bin's list is small and the manager's occupancy packed.
+    #[inline(always)]
     pub(super) unsafe fn new(
         manager: &'m BufferManager<'m>,
-        bin: usize,
+        bin: u32,
         index: u32,
         data: NonNull<u8>,
         len: usize,
     ) -> Self {
-        debug_assert!(bin < manager.bin_count());
+        debug_assert!(((bin & !Self::FAST) as usize) < manager.bin_count());
         Buffer {
             manager,
             data,
             len,
             index,
-            // Bins are at most `MAX_BINS` (32).
-            bin: bin as u8,
+            bin,
         }
     }
 
@@ -102,14 +111,14 @@ impl<'m> Buffer<'m> {
     pub fn capacity(&self) -> usize {
         self.manager
             .layouts
-            .get(usize::from(self.bin))
+            .get(self.bin())
             .map_or(self.len, |layout| layout.size)
     }
 
     /// The buffer's bin: its position in the manager's bins, smallest first.
     #[inline]
     pub const fn bin(&self) -> usize {
-        self.bin as usize
+        (self.bin & !Self::FAST) as usize
     }
 
     /// The buffer's index in its bin.
@@ -210,10 +219,16 @@ impl<'m> Buffer<'m> {
 }
 
 impl Drop for Buffer<'_> {
-    #[inline]
+    #[inline(always)]
     fn drop(&mut self) {
-        // SAFETY: the handle owns its buffer (field invariants) and is going away.
-        unsafe { self.manager.release(usize::from(self.bin), self.index) };
+        if self.bin & Self::FAST != 0 {
+            // SAFETY: the handle owns its buffer (field invariants) and is going away; `FAST` says its list is
+            // small and the occupancy packed.
+            unsafe { self.manager.release_fast(self.bin(), self.index) };
+        } else {
+            // SAFETY: the handle owns its buffer (field invariants) and is going away.
+            unsafe { self.manager.release(self.bin(), self.index) };
+        }
     }
 }
 
@@ -249,7 +264,7 @@ impl core::fmt::Debug for Buffer<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Buffer")
             .field("manager", &self.manager.id.0)
-            .field("bin", &self.bin)
+            .field("bin", &self.bin())
             .field("index", &self.index)
             .field("len", &self.len)
             .field("capacity", &self.capacity())

@@ -2,11 +2,11 @@
 
 use core::ptr::NonNull;
 
-use crate::free_list::Link;
 use crate::sync::{AtomicU32, Ordering, const_fn_unless_loom};
 use crate::{Align, Alignment, AllocError, FreeError};
 
-use super::bins::BinLayout;
+use super::bins::{BIN, BinLayout, CLASSES, FIRST, FITS, size_class};
+use super::list::{BinList, Link};
 use super::setup::BlockOwner;
 use super::state::BinState;
 use super::telemetry::Counters;
@@ -35,8 +35,10 @@ impl core::fmt::Display for ManagerId {
 /// kept sorted by size; a bin's number is its position in that order. [`allocate(size)`](BufferManager::allocate)
 /// tries the smallest bin whose size is at least `size`, then, if it is full, each larger bin in turn
 /// (*spill-over*; [`with_spill_over(false)`](BufferManager::with_spill_over) turns it off). When no bin can serve
-/// the request it fails with an error and is counted in `no_buffs`. The cost is a binary search over the bin
-/// sizes and one lock-free pop per bin tried: O(number of bins), never a scan over buffers as in F´.
+/// the request it fails with an error and is counted in `no_buffs`. The smallest bin that fits is found in a
+/// size-class table built with the manager (a count of leading zeros and one load; bins that share a power-of-two
+/// class are then compared in turn), and each bin tried costs one lock-free pop: O(1) for a request its first
+/// choice serves, O(number of bins) at worst, never a scan over buffers as in F´.
 ///
 /// Every buffer starts at a multiple of the manager's [`alignment`](BufferManager::alignment) (a power of two,
 /// 8 by default, up to 4096): each buffer takes its size rounded up to it.
@@ -109,7 +111,8 @@ impl core::fmt::Display for ManagerId {
 ///   out.
 ///
 /// The metadata is 8 bytes per buffer (a free-list link and a tag), kept outside the buffers, plus 56 bytes per
-/// bin and 224 for the manager on 64-bit targets.
+/// bin and 224 for the manager on 64-bit targets. The bins table (64 bytes per bin and a 64-byte size-class
+/// table) is a `const`: in flash, not RAM, for a manager in statics.
 ///
 /// # Example
 ///
@@ -134,11 +137,15 @@ pub struct BufferManager<'s> {
     /// Carried by this manager's raw buffers.
     pub(super) id: ManagerId,
     /// The bins, sorted by strictly increasing size, laid out back to back from the start of `storage`. At least
-    /// one, at most `MAX_BINS`.
+    /// one, at most `MAX_BINS` (none once a set-up manager is torn down).
     pub(super) layouts: &'s [BinLayout],
-    /// One per bin, in the order of `layouts`.
+    /// The size-class table of `layouts` ([`classes_of`]): where the search for the smallest bin that fits a
+    /// request starts. Every entry flagged `FITS` or `FIRST` names a bin of `layouts` (unsafe code relies on it).
+    pub(super) classes: &'s [u8; CLASSES],
+    /// One per bin, in the order of `layouts`: always exactly as many as `layouts` (unsafe code relies on it).
     pub(super) bins: &'s [BinState],
-    /// One per buffer; bin `b`'s are `layouts[b].first..layouts[b].first + layouts[b].count`.
+    /// One per buffer; bin `b`'s are `layouts[b].first..layouts[b].first + layouts[b].count`, which always lie
+    /// within `links` (unsafe code relies on it).
     pub(super) links: &'s [Link],
     /// One per buffer, in the order of `links`.
     pub(super) tags: &'s [AtomicU32],
@@ -149,8 +156,6 @@ pub struct BufferManager<'s> {
     pub(super) storage_size: usize,
     /// A power of two: every buffer starts at a multiple of it.
     pub(super) alignment: usize,
-    /// The sum of the bins' counts: `links.len()` and `tags.len()`.
-    pub(super) total_buffs: usize,
     /// Whether a request may be served by a larger bin when its first choice is full.
     pub(super) spill_over: bool,
     /// Called on every failure.
@@ -235,13 +240,13 @@ impl<'s> BufferManager<'s> {
             BufferManager {
                 id,
                 layouts: table.layouts(),
+                classes: table.classes(),
                 bins: &state.bins,
                 links: &state.links,
                 tags: &state.tags,
                 storage: storage.base(),
                 storage_size: table.storage_size(),
                 alignment: table.alignment(),
-                total_buffs: table.buffer_count(),
                 spill_over: true,
                 hook: None,
                 counters: Counters::new(table.buffer_count(), table.buffer_bytes()),
@@ -324,7 +329,7 @@ impl<'s> BufferManager<'s> {
     /// How many buffers all bins have together.
     #[inline]
     pub const fn total_buffs(&self) -> usize {
-        self.total_buffs
+        self.links.len()
     }
 
     /// The bytes all buffers take, each rounded up to the alignment.
@@ -361,7 +366,14 @@ impl<'s> BufferManager<'s> {
     /// [`alignment`](BufferManager::alignment). The bytes are what the previous owner left (zero at first).
     ///
     /// A zero-size request is served like any other (by bin 0 if it has a free buffer) and counted in
-    /// `zero_size_requests`. Cost: a partition of the bins by size, then one lock-free pop per bin tried.
+    /// `zero_size_requests`.
+    ///
+    /// Cost: the request's size class (a bit scan) picks its first-choice bin from a table built with the bins;
+    /// then one lock-free pop, one atomic add and two comparisons with the high-water marks. When the bins'
+    /// sizes do not decide the class alone (two bins within one power of two), the bins of the class are compared
+    /// in turn; a full first choice tries each larger bin (spill-over). On x86-64 an allocation served by its first
+    /// choice and its give-back take about 90 instructions together, 4 of them atomic read-modify-writes
+    /// (BENCHMARKS.md).
     ///
     /// # Errors
     ///
@@ -386,8 +398,88 @@ impl<'s> BufferManager<'s> {
     /// assert_eq!(TLM.telemetry().no_buffs, 2);
     /// # Ok::<(), AllocError>(())
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn allocate(&self, size: usize) -> Result<Buffer<'_>, AllocError> {
+        let (data, slot) = self.take(size)?;
+        // SAFETY: `take` took buffer `index` of `bin` from its free list (so it is ours alone) from a bin whose
+        // buffers hold `size` bytes, `data` is its first byte, and `bin` carries `FAST` as the handle needs.
+        Ok(unsafe { Buffer::new(self, (slot >> 32) as u32, slot as u32, data, size) })
+    }
+
+    /// A buffer from the smallest bin that fits `size` bytes (or a larger one if that one is full and spill-over
+    /// is on), counted out: its first byte and its [`slot`].
+    ///
+    /// The size class's entry in the table names the smallest bin that fits the request, or, when the class
+    /// holds the sizes of several bins, the first of them to compare. A zero-size request, one larger than every
+    /// bin, one whose class no bin serves, and one whose first choice is full go the slow way.
+    #[inline(always)]
+    fn take(&self, size: usize) -> Result<(NonNull<u8>, u64), AllocError> {
+        let entry = self.classes[size_class(size)];
+        let bin = usize::from(entry & BIN);
+        // The handle's bin field: the bin with `Buffer::FAST`, which is `FITS`.
+        let tagged = if entry & FITS != 0 {
+            entry
+        } else if {
+            // Laid out after the `FITS` path, which then falls straight through to the pop.
+            less_likely();
+            entry & FIRST != 0
+        }
+            // SAFETY: a `FIRST` entry is a bin of `layouts` (the invariant of `classes`).
+            && size <= unsafe { self.layouts.get_unchecked(bin) }.size
+        {
+            entry & BIN | FITS
+        } else {
+            return self.take_by_comparing(size, bin);
+        };
+        // SAFETY: a `FITS` or `FIRST` entry is a bin of `layouts` (the invariant of `classes`).
+        let (layout, list, links) = unsafe { self.bin_parts_unchecked(bin) };
+        // The bin's list is small and the manager's occupancy packed (both flags say so).
+        let Some(index) = list.pop_small(links) else {
+            return self.take_slow(size);
+        };
+        self.counters.occupancy.take_packed(layout.weight);
+        // SAFETY: `index` was just popped from the bin's list, so it is below the bin's count.
+        Ok((
+            unsafe { self.buffer_at(layout, index) },
+            slot(tagged, index),
+        ))
+    }
+
+    /// [`take`](BufferManager::take) when the size class does not decide the bin alone: the bins from `bin` on
+    /// are compared with the request until one fits. Not inlined, so that the common case stays short where
+    /// `allocate` is inlined.
+    #[inline(never)]
+    fn take_by_comparing(
+        &self,
+        size: usize,
+        mut bin: usize,
+    ) -> Result<(NonNull<u8>, u64), AllocError> {
+        let (layout, list, links) = loop {
+            let Some(parts) = self.bin_parts(bin) else {
+                return self.take_slow(size);
+            };
+            if size <= parts.0.size {
+                break parts;
+            }
+            bin += 1;
+        };
+        let Some(index) = list.pop(links) else {
+            return self.take_slow(size);
+        };
+        self.counters.occupancy.take(layout.weight, layout.size);
+        // SAFETY: `index` was just popped from the bin's list, so it is below the bin's count.
+        Ok((
+            unsafe { self.buffer_at(layout, index) },
+            slot(flagged(bin, layout), index),
+        ))
+    }
+
+    /// The rest of [`allocate`](BufferManager::allocate): a zero-size request (counted), a request larger than
+    /// every bin (counted as failed), or a first choice that is full (spill-over to each larger bin in turn, or
+    /// failure). Returns what [`take`](BufferManager::take) does.
+    #[cold]
+    #[inline(never)]
+    fn take_slow(&self, size: usize) -> Result<(NonNull<u8>, u64), AllocError> {
         let first = self.layouts.partition_point(|layout| layout.size < size);
         if size == 0 {
             self.count_zero_size(first);
@@ -399,9 +491,17 @@ impl<'s> BufferManager<'s> {
         };
         let mut bin = first;
         while bin < end {
-            if let Some((layout, state)) = self.bin(bin) {
-                if let Some(index) = state.free.pop(self.links_of(layout)) {
-                    return Ok(self.hand_out(first, bin, layout, index, size));
+            if let Some((layout, list, links)) = self.bin_parts(bin) {
+                if let Some(index) = list.pop(links) {
+                    self.counters.occupancy.take(layout.weight, layout.size);
+                    if bin != first {
+                        self.count_spill(first);
+                    }
+                    // SAFETY: `index` was just popped from the bin's list, so it is below the bin's count.
+                    return Ok((
+                        unsafe { self.buffer_at(layout, index) },
+                        slot(flagged(bin, layout), index),
+                    ));
                 }
             }
             bin += 1;
@@ -409,23 +509,47 @@ impl<'s> BufferManager<'s> {
         Err(self.no_buffer(size, first, end))
     }
 
-    /// Wraps buffer `index` of `bin`, just taken from its free list, in a handle of length `len`.
-    #[inline]
-    fn hand_out(
-        &self,
-        first: usize,
-        bin: usize,
-        layout: &BinLayout,
-        index: u32,
-        len: usize,
-    ) -> Buffer<'_> {
-        self.counters.occupancy.take(layout.size);
-        if bin != first {
-            self.count_spill(first);
+    /// Bin `bin`'s layout, free list and links, or `None` if there is no bin `bin`; one bounds check.
+    #[inline(always)]
+    pub(super) fn bin_parts(&self, bin: usize) -> Option<(&BinLayout, &BinList, &[Link])> {
+        if bin >= self.layouts.len() {
+            return None;
         }
-        // SAFETY: `index` was just popped from the bin's free list, so it is below the bin's count and ours
-        // alone; `len <= layout.size` because the bin was chosen for fitting it.
-        unsafe { Buffer::new(self, bin, index, self.buffer_start(layout, index), len) }
+        // SAFETY: just checked.
+        Some(unsafe { self.bin_parts_unchecked(bin) })
+    }
+
+    /// Bin `bin`'s layout, free list and links, without a bounds check.
+    ///
+    /// # Safety
+    ///
+    /// `bin` is below `self.layouts.len()`.
+    #[inline(always)]
+    pub(super) unsafe fn bin_parts_unchecked(&self, bin: usize) -> (&BinLayout, &BinList, &[Link]) {
+        // SAFETY: `bin` indexes a layout (the caller's contract); `bins` has exactly one entry per layout, and
+        // every layout's `first..first + count` lies within `links` (the field invariants), and starts
+        // `links_at = first * size_of::<Link>()` bytes after the first link.
+        unsafe {
+            let layout = self.layouts.get_unchecked(bin);
+            let state = self.bins.get_unchecked(bin);
+            let first = self.links.as_ptr().byte_add(layout.links_at);
+            let links = core::slice::from_raw_parts(first, layout.count);
+            (layout, &state.free, links)
+        }
+    }
+
+    /// The first byte of buffer `index` of a bin, without the wrapping arithmetic of
+    /// [`buffer_start`](BufferManager::buffer_start).
+    ///
+    /// # Safety
+    ///
+    /// `index` is below `layout.count`, and `layout` is one of the manager's.
+    #[inline(always)]
+    unsafe fn buffer_at(&self, layout: &BinLayout, index: u32) -> NonNull<u8> {
+        let offset = layout.offset + index as usize * layout.stride;
+        // SAFETY: the buffer lies within the bin's `offset..offset + count * stride`, which lies within the
+        // `storage_size` bytes of `storage` (the layout and field invariants), so the offset stays inside storage.
+        unsafe { self.storage.add(offset) }
     }
 
     /// The bin's layout and state, or `None` if there is no bin `bin`.
@@ -468,16 +592,36 @@ impl<'s> BufferManager<'s> {
     ///
     /// The caller owns the buffer: a handle being dropped, or a return that just took it back from the raw
     /// state. It does not touch the buffer afterwards.
-    #[inline]
+    #[inline(always)]
     pub(super) unsafe fn release(&self, bin: usize, index: u32) {
-        let Some((layout, state)) = self.bin(bin) else {
-            return;
-        };
+        debug_assert!(bin < self.layouts.len());
+        // SAFETY: the caller owns a buffer of `bin`, so `bin` is one of the manager's bins (the layouts of a
+        // manager do not change while a buffer borrows it: only `teardown`, which takes the manager by value,
+        // empties them).
+        let (layout, list, links) = unsafe { self.bin_parts_unchecked(bin) };
         // Counted before the buffer is given back, so the counters never exceed the buffers actually out.
-        self.counters.occupancy.give_back(layout.size);
+        self.counters
+            .occupancy
+            .give_back(layout.weight, layout.size);
         // SAFETY: the caller owns the buffer, so it was popped from this bin's free list with these links and has
         // not been pushed since.
-        unsafe { state.free.push_owned(self.links_of(layout), index) };
+        unsafe { list.push_owned(links, index) };
+    }
+
+    /// [`release`](BufferManager::release) of a buffer whose bin's list is small in a manager whose occupancy is
+    /// packed (its handle carries [`Buffer::FAST`]): nothing to test.
+    ///
+    /// # Safety
+    ///
+    /// As `release`, and the bin's list is small and the occupancy packed.
+    #[inline(always)]
+    pub(super) unsafe fn release_fast(&self, bin: usize, index: u32) {
+        debug_assert!(bin < self.layouts.len());
+        // SAFETY: as in `release`.
+        let (layout, list, links) = unsafe { self.bin_parts_unchecked(bin) };
+        self.counters.occupancy.give_back_packed(layout.weight);
+        // SAFETY: as in `release`; the list is small (the caller's contract).
+        unsafe { list.push_small(links, index) };
     }
 
     /// Gives a buffer back. The same as dropping it, except that a buffer of another manager is refused: it goes
@@ -505,20 +649,28 @@ impl<'s> BufferManager<'s> {
     /// assert_eq!((A.telemetry().rejected_returns, B.telemetry().curr_buffs), (1, 0));
     /// # Ok::<(), flight_memory::AllocError>(())
     /// ```
+    #[inline]
     pub fn deallocate(&self, buffer: Buffer<'_>) -> Result<(), FreeError> {
-        let owner = buffer.manager;
-        if core::ptr::eq(owner.cast_erased(), self.cast_erased()) {
+        if core::ptr::eq(buffer.manager.cast_erased(), self.cast_erased()) {
             drop(buffer);
             return Ok(());
         }
-        let found = owner.id;
+        Err(self.refuse_foreign(buffer))
+    }
+
+    /// A buffer of another manager given to [`deallocate`](BufferManager::deallocate): back to its own manager,
+    /// and counted and reported here.
+    #[cold]
+    #[inline(never)]
+    fn refuse_foreign(&self, buffer: Buffer<'_>) -> FreeError {
+        let found = buffer.manager.id;
         drop(buffer);
         let error = FreeError::WrongManager {
             expected: self.id.0,
             found: found.0,
         };
         self.refuse(None, ReturnError::Free(error));
-        Err(error)
+        error
     }
 
     /// The address of the manager, for identity comparisons across lifetimes.
@@ -610,12 +762,38 @@ impl<'s> BufferManager<'s> {
     }
 }
 
+/// Marks the branch that calls it as the less likely one, so that the compiler lays the other out first. Does
+/// nothing.
+#[cold]
+#[inline(always)]
+fn less_likely() {}
+
+/// A buffer's bin (with [`Buffer::FAST`] if set) and index in one word, so that the ways of taking a buffer
+/// return them in registers.
+#[inline(always)]
+fn slot(bin: u8, index: u32) -> u64 {
+    u64::from(bin) << 32 | u64::from(index)
+}
+
+/// `bin` with [`Buffer::FAST`] if its list is small and the manager's occupancy packed (a weight of 0 means it
+/// is not).
+#[inline]
+fn flagged(bin: usize, layout: &BinLayout) -> u8 {
+    // Bins are at most `MAX_BINS` (32), below the flag.
+    let bin = bin as u8;
+    if layout.weight != 0 && BinList::is_small(layout.count) {
+        bin | FITS
+    } else {
+        bin
+    }
+}
+
 impl core::fmt::Debug for BufferManager<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("BufferManager")
             .field("id", &self.id.0)
             .field("bins", &self.layouts.len())
-            .field("total_buffs", &self.total_buffs)
+            .field("total_buffs", &self.total_buffs())
             .field("curr_buffs", &self.counters.occupancy.buffers())
             .field("alignment", &self.alignment)
             .field("spill_over", &self.spill_over)

@@ -5,6 +5,7 @@
 //!
 //! * `bins`: [`Bin`], [`BinTable`] (validated, sorted, laid out; `const`), [`BinsError`];
 //! * `state`: [`BufferState`] (free lists, counters, links, tags; all zero) and [`BufferStorage`] (the bytes);
+//! * `list`: each bin's free list, one implementation per target;
 //! * `manager`: [`BufferManager`], [`ManagerId`]: allocation and giving back;
 //! * `occupancy`: the buffers and bytes out and their high-water marks, in one word;
 //! * `buffer`: [`Buffer`], the owning handle;
@@ -21,6 +22,7 @@ mod bins;
 mod buffer;
 mod declare;
 mod info;
+mod list;
 mod manager;
 mod occupancy;
 mod port;

@@ -6,6 +6,13 @@
 //! read-modify-writes per allocation and two per give-back; instead both go in one word,
 //! `bytes << shift | buffers`, where `shift` is the number of bits the manager's buffer count needs. One
 //! `fetch_add` of `size << shift | 1` counts a buffer of `size` bytes out and returns both new totals at once.
+//! That addend is the buffer's bin's *weight*, computed with the table ([`weight_for`]), so the hot path loads it
+//! instead of shifting; a weight of `0` marks a manager whose word is not packed.
+//!
+//! The high-water mark of the bytes is kept as the largest word there has been: words compare by their bytes
+//! field first, so the largest word's bytes field is the most bytes out at once, and an allocation passes that
+//! mark only if its word is larger than the mark. An allocation therefore tests the two marks with one mask, two
+//! loads and two comparisons, and writes them only when it passes one.
 //!
 //! # Why the fields never spill into each other
 //!
@@ -41,7 +48,8 @@ pub(crate) struct Occupancy {
     bytes: AtomicUsize,
     /// The most buffers out at once.
     hi: AtomicUsize,
-    /// The most bytes out at once.
+    /// Packed: the largest `word` there has been, whose bytes field is the most bytes out at once. Otherwise the
+    /// most bytes out at once.
     peak: AtomicUsize,
     /// The bits of `word` that hold the buffers, `1..WORD_BITS`, when the bytes are packed above them; `0` when
     /// they are not. Fixed at construction.
@@ -51,19 +59,36 @@ pub(crate) struct Occupancy {
     mask: usize,
 }
 
+/// The bits a manager of `buffers` buffers that together hold `bytes` bytes gives the buffers in its packed
+/// occupancy word, `1..WORD_BITS`, or `0` when the bytes do not fit above them and are kept apart.
+pub(crate) const fn shift_for(buffers: usize, bytes: usize) -> u32 {
+    // Bits to hold every count from 0 to `buffers`; at least one, so that a packed word is never mistaken for an
+    // unpacked one.
+    let needed = usize::BITS - buffers.leading_zeros();
+    let needed = if needed == 0 { 1 } else { needed };
+    // Packed when `bytes << needed | (1 << needed) - 1` fits in `WORD_BITS` bits.
+    let unused = usize::BITS - WORD_BITS;
+    let fits = needed < WORD_BITS && bytes.leading_zeros() >= needed + unused;
+    if fits { needed } else { 0 }
+}
+
+/// What a buffer of `size` bytes adds to a packed word of `shift` (from [`shift_for`]): `size << shift | 1`, one
+/// buffer and its bytes; `0` when the word is not packed. `size` is at most the manager's bytes, so it does not
+/// overflow.
+pub(crate) const fn weight_for(shift: u32, size: usize) -> usize {
+    if shift == 0 {
+        0
+    } else {
+        size.wrapping_shl(shift) | 1
+    }
+}
+
 impl Occupancy {
     const_fn_unless_loom! {
         /// Nothing out, for a manager of `buffers` buffers that together hold `bytes` bytes (the sum of each bin's
         /// size times its count).
         pub(crate) fn new(buffers: usize, bytes: usize) -> Self {
-            // Bits to hold every count from 0 to `buffers`; at least one, so that a packed word is never
-            // mistaken for an unpacked one.
-            let needed = usize::BITS - buffers.leading_zeros();
-            let needed = if needed == 0 { 1 } else { needed };
-            // Packed when `bytes << needed | (1 << needed) - 1` fits in `WORD_BITS` bits.
-            let unused = usize::BITS - WORD_BITS;
-            let fits = needed < WORD_BITS && bytes.leading_zeros() >= needed + unused;
-            let shift = if fits { needed } else { 0 };
+            let shift = shift_for(buffers, bytes);
             Occupancy {
                 word: AtomicUsize::new(0),
                 bytes: AtomicUsize::new(0),
@@ -81,42 +106,89 @@ impl Occupancy {
         self.mask != 0
     }
 
-    /// Counts a buffer of `size` bytes out (after taking it) and raises the high-water marks if needed.
-    #[inline]
-    pub(crate) fn take(&self, size: usize) {
-        let (buffers, bytes) = if self.is_packed() {
-            let weight = size.wrapping_shl(self.shift) | 1;
-            let word = self
-                .word
-                .fetch_add(weight, Ordering::Relaxed)
-                .wrapping_add(weight);
-            (word & self.mask, word.wrapping_shr(self.shift))
-        } else {
-            let buffers = self.word.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
-            let bytes = self
-                .bytes
-                .fetch_add(size, Ordering::Relaxed)
-                .wrapping_add(size);
-            (buffers, bytes)
-        };
-        if buffers > self.hi.load(Ordering::Relaxed) {
-            raise(&self.hi, buffers);
+    /// What a buffer of `size` bytes adds to this manager's word: its bin's
+    /// [`weight`](super::bins::BinLayout::weight).
+    #[cfg(all(test, not(loom)))]
+    fn weight(&self, size: usize) -> usize {
+        weight_for(self.shift, size)
+    }
+
+    /// Counts a buffer of `size` bytes and weight `weight` (its bin's, from [`weight_for`] with this manager's
+    /// shift) out, after taking it, and raises the high-water marks if needed.
+    ///
+    /// Packed, that is one atomic add, and two loads and comparisons against the marks. The bytes mark is kept
+    /// as the largest word there has been: words compare by their bytes first, so its bytes field is the most
+    /// bytes out at once, and a word holds more bytes than the mark only if it is larger than the mark.
+    #[inline(always)]
+    pub(crate) fn take(&self, weight: usize, size: usize) {
+        if weight == 0 {
+            return self.take_apart(size);
         }
-        if bytes > self.peak.load(Ordering::Relaxed) {
-            raise(&self.peak, bytes);
+        self.take_packed(weight);
+    }
+
+    /// [`take`](Occupancy::take) for a packed word, whose weights are never 0.
+    #[inline(always)]
+    pub(crate) fn take_packed(&self, weight: usize) {
+        debug_assert!(self.is_packed() && weight != 0);
+        let word = self
+            .word
+            .fetch_add(weight, Ordering::Relaxed)
+            .wrapping_add(weight);
+        if word & self.mask > self.hi.load(Ordering::Relaxed)
+            || word > self.peak.load(Ordering::Relaxed)
+        {
+            self.raise_packed(word);
         }
     }
 
-    /// Counts a buffer of `size` bytes back (before giving it back).
-    #[inline]
-    pub(crate) fn give_back(&self, size: usize) {
-        if self.is_packed() {
-            let weight = size.wrapping_shl(self.shift) | 1;
-            self.word.fetch_sub(weight, Ordering::Relaxed);
-        } else {
-            self.word.fetch_sub(1, Ordering::Relaxed);
-            self.bytes.fetch_sub(size, Ordering::Relaxed);
+    /// Raises the marks of a packed word to `word`'s; rarely needed once a manager has reached its usual load.
+    #[cold]
+    #[inline(never)]
+    fn raise_packed(&self, word: usize) {
+        self.hi.fetch_max(word & self.mask, Ordering::Relaxed);
+        self.peak.fetch_max(word, Ordering::Relaxed);
+    }
+
+    /// [`take`](Occupancy::take) for a manager whose bytes do not fit beside its buffers.
+    #[cold]
+    #[inline(never)]
+    fn take_apart(&self, size: usize) {
+        let buffers = self.word.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
+        let bytes = self
+            .bytes
+            .fetch_add(size, Ordering::Relaxed)
+            .wrapping_add(size);
+        if buffers > self.hi.load(Ordering::Relaxed) {
+            self.hi.fetch_max(buffers, Ordering::Relaxed);
         }
+        if bytes > self.peak.load(Ordering::Relaxed) {
+            self.peak.fetch_max(bytes, Ordering::Relaxed);
+        }
+    }
+
+    /// Counts a buffer of `size` bytes and weight `weight` back, before giving it back.
+    #[inline(always)]
+    pub(crate) fn give_back(&self, weight: usize, size: usize) {
+        if weight == 0 {
+            return self.give_back_apart(size);
+        }
+        self.give_back_packed(weight);
+    }
+
+    /// [`give_back`](Occupancy::give_back) for a packed word, whose weights are never 0.
+    #[inline(always)]
+    pub(crate) fn give_back_packed(&self, weight: usize) {
+        debug_assert!(self.is_packed() && weight != 0);
+        self.word.fetch_sub(weight, Ordering::Relaxed);
+    }
+
+    /// [`give_back`](Occupancy::give_back) for a manager whose bytes do not fit beside its buffers.
+    #[cold]
+    #[inline(never)]
+    fn give_back_apart(&self, size: usize) {
+        self.word.fetch_sub(1, Ordering::Relaxed);
+        self.bytes.fetch_sub(size, Ordering::Relaxed);
     }
 
     /// The buffers out now and the bytes they hold. Packed, both come from one load, so they belong together even
@@ -154,15 +226,13 @@ impl Occupancy {
     /// The most bytes out at once.
     #[inline]
     pub(crate) fn peak(&self) -> usize {
-        self.peak.load(Ordering::Relaxed)
+        let peak = self.peak.load(Ordering::Relaxed);
+        if self.is_packed() {
+            peak.wrapping_shr(self.shift)
+        } else {
+            peak
+        }
     }
-}
-
-/// Raises a high-water mark to `value`; rarely needed once a manager has reached its usual load.
-#[cold]
-#[inline(never)]
-fn raise(mark: &AtomicUsize, value: usize) {
-    mark.fetch_max(value, Ordering::Relaxed);
 }
 
 #[cfg(all(test, not(loom)))]
@@ -176,11 +246,11 @@ mod tests {
         for (step, &size) in sizes.iter().enumerate() {
             if step % 3 == 2 {
                 let size = out.remove(0);
-                occupancy.give_back(size);
+                occupancy.give_back(occupancy.weight(size), size);
                 buffers -= 1;
                 bytes -= size;
             } else {
-                occupancy.take(size);
+                occupancy.take(occupancy.weight(size), size);
                 out.push(size);
                 buffers += 1;
                 bytes += size;
@@ -195,7 +265,7 @@ mod tests {
             );
         }
         for size in out {
-            occupancy.give_back(size);
+            occupancy.give_back(occupancy.weight(size), size);
         }
         assert_eq!(occupancy.now(), (0, 0));
     }
@@ -228,9 +298,10 @@ mod tests {
         // At the limit, every buffer out with every byte still fits: no field spills.
         let full = Occupancy::new(16, fits);
         for _ in 0..15 {
-            full.take(fits / 16);
+            full.take(full.weight(fits / 16), fits / 16);
         }
-        full.take(fits - 15 * (fits / 16));
+        let last = fits - 15 * (fits / 16);
+        full.take(full.weight(last), last);
         assert_eq!(full.now(), (16, fits));
         // A count of buffers that needs every bit leaves none for bytes.
         assert!(!Occupancy::new(usize::MAX, 1).is_packed());
@@ -256,10 +327,10 @@ mod tests {
                     scope.spawn(move || {
                         for _ in 0..20_000 {
                             for _ in 0..PER_THREAD {
-                                occupancy.take(size);
+                                occupancy.take(occupancy.weight(size), size);
                             }
                             for _ in 0..PER_THREAD {
-                                occupancy.give_back(size);
+                                occupancy.give_back(occupancy.weight(size), size);
                             }
                         }
                         finished.fetch_add(1, StdOrdering::Release);

@@ -262,14 +262,14 @@ impl<'m> Buffer<'m> {
         let generation = this
             .manager
             .layouts
-            .get(usize::from(this.bin))
+            .get(this.bin())
             .and_then(|layout| this.manager.tag_of(layout, this.index))
             .map_or(0, mark_out);
         RawBuffer {
             data: this.data.as_ptr(),
             len: this.len,
             manager: this.manager.id.0,
-            bin: u32::from(this.bin),
+            bin: this.bin() as u32,
             index: this.index,
             generation,
         }
@@ -311,7 +311,8 @@ impl<'s> BufferManager<'s> {
         Ok(unsafe {
             Buffer::new(
                 self,
-                bin,
+                // Below `MAX_BINS`; given back the general way, without `FAST`.
+                bin as u32,
                 raw.index,
                 self.buffer_start(layout, raw.index),
                 raw.len,

@@ -2,17 +2,17 @@
 //! [`setup`](BufferManager::setup) (configure) → run → [`teardown`](BufferManager::teardown).
 //!
 //! Everything the manager needs is carved out of one block from the allocator, in this order, each part aligned
-//! for its type: the bin layouts, the bin states (free lists and counters), a link and a tag per buffer, and the
-//! buffers' bytes. All size arithmetic is checked.
+//! for its type: the bin layouts, their size-class table, the bin states (free lists and counters), a link and a
+//! tag per buffer, and the buffers' bytes. All size arithmetic is checked.
 
 use core::mem::{align_of, size_of};
 use core::ptr::NonNull;
 
-use crate::free_list::Link;
 use crate::sync::AtomicU32;
 use crate::{AllocError, FreeError, MemAllocator, MemBlock, MemoryId, align_up, is_ptr_aligned};
 
-use super::bins::{BinLayout, bytes_of, layouts_of};
+use super::bins::{BinLayout, CLASSES, NO_CLASSES, bytes_of, classes_of, layouts_of};
+use super::list::Link;
 use super::state::BinState;
 use super::telemetry::Counters;
 use super::{Bin, BinsError, BufferManager, DEFAULT_BUFFER_ALIGNMENT, MAX_BINS, ManagerId};
@@ -38,6 +38,7 @@ pub(crate) struct BlockOwner<'a> {
 /// Where each part of a set-up manager goes in its block (byte offsets), and the block's size and alignment.
 #[derive(Clone, Copy, Debug)]
 struct Carving {
+    classes: usize,
     states: usize,
     links: usize,
     tags: usize,
@@ -50,8 +51,9 @@ impl Carving {
     /// The carving for `bins` bins, `buffers` buffers and `storage` bytes of buffers aligned to `alignment`, or
     /// `None` if it does not fit in `usize`.
     fn new(bins: usize, buffers: usize, storage: usize, alignment: usize) -> Option<Self> {
-        let layouts_end = size_of::<BinLayout>().checked_mul(bins)?;
-        let states = align_up(layouts_end, align_of::<BinState>())?;
+        let classes = size_of::<BinLayout>().checked_mul(bins)?;
+        let classes_end = classes.checked_add(CLASSES)?;
+        let states = align_up(classes_end, align_of::<BinState>())?;
         let states_end = states.checked_add(size_of::<BinState>().checked_mul(bins)?)?;
         let links = align_up(states_end, align_of::<Link>())?;
         let links_end = links.checked_add(size_of::<Link>().checked_mul(buffers)?)?;
@@ -65,6 +67,7 @@ impl Carving {
             .max(align_of::<Link>())
             .max(align_of::<AtomicU32>());
         Some(Carving {
+            classes,
             states,
             links,
             tags,
@@ -331,6 +334,8 @@ impl<'s> BufferManager<'s> {
             for (i, layout) in layouts.iter().enumerate() {
                 layouts_at.add(i).write(*layout);
             }
+            let classes_at = base.add(carving.classes).cast::<[u8; CLASSES]>();
+            classes_at.write(classes_of(layouts));
             let states_at = base.add(carving.states).cast::<BinState>();
             for i in 0..bins.len() {
                 states_at.add(i).write(BinState::new());
@@ -346,13 +351,13 @@ impl<'s> BufferManager<'s> {
             BufferManager {
                 id,
                 layouts: core::slice::from_raw_parts(layouts_at, bins.len()),
+                classes: &*classes_at,
                 bins: core::slice::from_raw_parts(states_at, bins.len()),
                 links: core::slice::from_raw_parts(links_at, totals.buffers),
                 tags: core::slice::from_raw_parts(tags_at, totals.buffers),
                 storage: NonNull::new_unchecked(storage_at),
                 storage_size: totals.storage,
                 alignment,
-                total_buffs: totals.buffers,
                 spill_over: true,
                 hook: None,
                 counters: Counters::new(totals.buffers, bytes_of(layouts)),
@@ -425,7 +430,7 @@ impl<'s> BufferManager<'s> {
         self.links = &[];
         self.tags = &[];
         self.storage_size = 0;
-        self.total_buffs = 0;
+        self.classes = &NO_CLASSES;
         // SAFETY: this is the block the allocator handed out (address, length, flag as it gave them), and the
         // manager, its only user, refers into it no more.
         let block = unsafe { MemBlock::from_raw_parts(owner.block, owner.len, owner.recoverable) };

@@ -5,7 +5,7 @@
 use core::cell::UnsafeCell;
 use core::ptr::NonNull;
 
-use crate::free_list::{BareFreeList, Link};
+use super::list::{BinList, Link};
 use crate::sync::{AtomicU32, AtomicUsize, const_array, const_fn_unless_loom};
 use crate::{Align, AlignedBytes, Alignment};
 
@@ -14,7 +14,7 @@ use crate::{Align, AlignedBytes, Alignment};
 pub(crate) struct BinState {
     /// The bin's free list; its links are the bin's `count` links, so its capacity is the bin's count. It counts
     /// the bin's buffers in use and their high-water mark itself.
-    pub(crate) free: BareFreeList,
+    pub(crate) free: BinList,
     /// Failed requests whose first choice (the smallest bin that fits) was this bin.
     pub(crate) no_buffs: AtomicUsize,
     /// Zero-size requests whose first choice was this bin (always bin 0).
@@ -30,7 +30,7 @@ impl BinState {
         /// A bin none of whose buffers has been handed out, with its counters at zero.
         pub(crate) fn new() -> Self {
             BinState {
-                free: BareFreeList::new(),
+                free: BinList::new(),
                 no_buffs: AtomicUsize::new(0),
                 zero_size_requests: AtomicUsize::new(0),
                 spills: AtomicUsize::new(0),

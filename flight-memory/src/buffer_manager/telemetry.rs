@@ -200,7 +200,7 @@ impl BufferManager<'_> {
         BufferTelemetry {
             manager: self.id,
             bins: self.layouts.len(),
-            total_buffs: self.total_buffs,
+            total_buffs: self.total_buffs(),
             curr_buffs: now.0,
             hi_buffs,
             no_buffs: counters.failures.load(Ordering::Relaxed),

@@ -41,9 +41,14 @@ pub extern "C" fn fm_pool_handle_pair() -> bool {
 pub extern "C" fn fm_pool_raw_alloc() -> *mut u8 {
     Allocator::allocate(&POOL, 64, 8).map_or(core::ptr::null_mut(), |p| p.as_ptr())
 }
+/// # Safety
+///
+/// `p` came from `fm_pool_raw_alloc` and is freed once (the raw free cannot tell a stale pointer from a new
+/// owner's).
 #[unsafe(no_mangle)]
-pub extern "C" fn fm_pool_raw_free(p: *mut u8) -> bool {
-    NonNull::new(p).is_some_and(|p| POOL.deallocate_raw(p).is_ok())
+pub unsafe extern "C" fn fm_pool_raw_free(p: *mut u8) -> bool {
+    // SAFETY: the caller's contract.
+    NonNull::new(p).is_some_and(|p| unsafe { POOL.deallocate_raw(p) }.is_ok())
 }
 #[unsafe(no_mangle)]
 pub extern "C" fn fm_typed_pool_pair() -> bool {
