@@ -3,9 +3,6 @@
 //!
 //! * `tests/behaviour/`: `flight_memory.rs` from `tests/behaviour/memory.toml` and a scan of the test crate, as
 //!   `flight_memory_gen::build` will do for an application; `FLIGHT_MEMORY_CONFIG` points the macros at it.
-//! * `tests/ui/NAME.rs`: `ui_NAME.rs` from `tests/ui/memory.toml` and a scan of that one file, for
-//!   `include_memory!("ui_NAME.rs")`; files named `unscanned_*` get a ledger without their terms, as if the
-//!   scan had missed them. `tests/ui.rs` points trybuild at them.
 //! * `doc/NAME.md`, the crate's doc examples (included in its docs, run as doctests on the behaviour tests'
 //!   plan): `doc_NAME.rs` from a scan of the example, for its hidden `include_memory!("doc_NAME.rs")`.
 
@@ -34,36 +31,6 @@ fn main() {
         std::fs::write(&uses, listing(&terms)).expect("OUT_DIR is writable");
         println!("cargo::rustc-env=FLIGHT_MEMORY_USES={}", uses.display());
         doc_ledgers(&checked, &platform, out_dir);
-    }
-    let ui = Path::new("tests/ui/memory.toml");
-    if let (true, Ok(entries)) = (ui.is_file(), std::fs::read_dir("tests/ui")) {
-        let checked = flight_memory_gen::check_file(ui).expect("tests/ui/memory.toml is valid");
-        let mut all = Vec::new();
-        let platform = default_platform(&checked);
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
-                continue;
-            };
-            if path.extension().is_none_or(|e| e != "rs") {
-                continue;
-            }
-            // trybuild compiles the file where it is, from a crate elsewhere: keys are absolute paths.
-            let path = std::path::absolute(&path).expect("absolute path");
-            let terms = if stem.starts_with("unscanned_") {
-                Vec::new()
-            } else {
-                flight_memory_gen::scan_crate(&path, None).unwrap_or_default()
-            };
-            all.extend(terms.iter().cloned());
-            // A term the plan cannot take (an unknown region: the case the macro reports) is left out.
-            let code = flight_memory_gen::generate_with(&checked, &platform, &terms)
-                .or_else(|_| flight_memory_gen::generate(&checked, &platform))
-                .expect("ledger");
-            std::fs::write(out_dir.join(format!("ui_{stem}.rs")), code)
-                .expect("OUT_DIR is writable");
-        }
-        std::fs::write(out_dir.join("ui.uses"), listing(&all)).expect("OUT_DIR is writable");
     }
 }
 

