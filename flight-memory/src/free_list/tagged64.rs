@@ -110,9 +110,7 @@ impl Layout {
     #[inline]
     fn popped(self, word: u64, next: u32) -> u64 {
         match self {
-            Layout::Small => {
-                (word.wrapping_add(POP - LENGTH_ONE) & !SMALL_FIELD) | u64::from(next)
-            }
+            Layout::Small => (word.wrapping_add(POP - LENGTH_ONE) & !SMALL_FIELD) | u64::from(next),
             Layout::Large => (word.wrapping_add(POP) & !LARGE_FIELD) | u64::from(next),
         }
     }
