@@ -212,16 +212,18 @@ impl BareFreeList {
     /// Takes a free block for a raw pointer, or `None` if every block is allocated.
     #[inline]
     pub(crate) fn pop(&self, links: &[Link]) -> Option<u32> {
-        decode(self.head.pop(links, capacity_of(links), ALLOCATED)?.get())
+        self.head
+            .pop(links, capacity_of(links), ALLOCATED)
+            .map(|(_, index)| index)
     }
 
     /// Takes a free block for an owning handle, or `None` if every block is allocated. The checked
     /// [`push`](BareFreeList::push) refuses the block until the handle [`disown`](BareFreeList::disown)s it; the
     /// handle gives it back with [`push_ticket`](BareFreeList::push_ticket).
     #[inline]
-    pub(crate) fn pop_held(&self, links: &[Link]) -> Option<Ticket> {
-        let code = self.head.pop(links, capacity_of(links), HELD)?;
-        Some(Ticket(head::ticket(code.get(), capacity_of(links))))
+    pub(crate) fn pop_held(&self, links: &[Link]) -> Option<(Ticket, u32)> {
+        let (code, index) = self.head.pop(links, capacity_of(links), HELD)?;
+        Some((Ticket(head::ticket(code, capacity_of(links))), index))
     }
 
     /// Takes block `index` out of the allocated state, refusing it unless it is allocated to a raw pointer. On
@@ -413,7 +415,7 @@ mod tests {
     fn a_raw_free_cannot_take_a_block_from_its_handle_until_disowned() {
         let links = links(2);
         let list = BareFreeList::new();
-        let held = list.pop_held(&links).unwrap().index();
+        let held = list.pop_held(&links).unwrap().1;
         assert!(list.is_allocated(&links, held));
         assert_eq!(list.push(&links, held), Err(FreeError::NotAllocated));
         // SAFETY: `held` was taken above and not given back.

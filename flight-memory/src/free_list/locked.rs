@@ -2,8 +2,6 @@
 //! words guarded by a critical section, which on a single core masks interrupts for a few instructions.
 
 use core::cell::Cell;
-use core::num::NonZeroU32;
-
 use critical_section::Mutex;
 
 use super::{FIRST_INDEX_CODE, Link, Tally, decode, encode};
@@ -62,14 +60,14 @@ impl Head {
 
     /// Takes a block, marks its link with `mark` and returns its link code.
     #[inline]
-    pub(super) fn pop(&self, links: &[Link], capacity: u32, mark: u32) -> Option<NonZeroU32> {
+    pub(super) fn pop(&self, links: &[Link], capacity: u32, mark: u32) -> Option<(u32, u32)> {
         let index = self.pop_index(links, capacity)?;
         // The block is ours now: nobody else writes its link until we push it back. Indices are below the
         // capacity, which is at most the number of links.
         if let Some(link) = links.get(index as usize) {
             link.0.store(mark, Ordering::Relaxed);
         }
-        NonZeroU32::new(encode(index))
+        Some((encode(index), index))
     }
 
     #[inline]

@@ -1,8 +1,6 @@
 //! The lock-free head for targets with 32-bit compare-and-swap only: a 16-bit ABA tag above a 16-bit link code.
 //! The word has no room for counts, so pops and pushes are counted by an atomic add each.
 
-use core::num::NonZeroU32;
-
 use super::{FIRST_INDEX_CODE, Link, Tally, decode, encode};
 use crate::sync::{AtomicU32, AtomicUsize, Ordering, const_fn_unless_loom};
 
@@ -66,14 +64,14 @@ impl Head {
 
     /// Takes a block, marks its link with `mark` and returns its link code.
     #[inline]
-    pub(super) fn pop(&self, links: &[Link], capacity: u32, mark: u32) -> Option<NonZeroU32> {
+    pub(super) fn pop(&self, links: &[Link], capacity: u32, mark: u32) -> Option<(u32, u32)> {
         let index = self.pop_index(links, capacity)?;
         // The block is ours now: nobody else writes its link until we push it back. Indices are below the
         // capacity, which is at most the number of links.
         if let Some(link) = links.get(index as usize) {
             link.0.store(mark, Ordering::Relaxed);
         }
-        NonZeroU32::new(encode(index))
+        Some((encode(index), index))
     }
 
     #[inline]

@@ -20,8 +20,6 @@
 //! swap and that add for 2³¹ pops of the same list, and no reader stalls that long between its two loads — the
 //! same kind of bound as the tag's.
 
-use core::num::NonZeroU32;
-
 use super::{FIRST_INDEX_CODE, Link, Tally, decode, encode};
 use crate::sync::{AtomicU32, AtomicU64, AtomicUsize, Ordering, const_fn_unless_loom};
 
@@ -188,7 +186,7 @@ impl Head {
     /// Takes a block, marks its link with `mark` and returns its link code: the first free block if the list has
     /// one (a single compare-and-swap, tried once here, inline), else one never handed out.
     #[inline]
-    pub(super) fn pop(&self, links: &[Link], capacity: u32, mark: u32) -> Option<NonZeroU32> {
+    pub(super) fn pop(&self, links: &[Link], capacity: u32, mark: u32) -> Option<(u32, u32)> {
         let layout = Layout::of(capacity);
         let word = self.word.load(Ordering::Acquire);
         let code = layout.code(word);
@@ -207,8 +205,7 @@ impl Head {
                     self.count_crossing(popped);
                     // The block is ours now: nobody else writes its link until we push it back.
                     link.0.store(mark, Ordering::Relaxed);
-                    // `index < capacity`, so the code is at least `FIRST_INDEX_CODE`: never `None`.
-                    return NonZeroU32::new(code);
+                    return Some((code, index));
                 }
             }
         }
@@ -216,9 +213,12 @@ impl Head {
     }
 
     /// [`pop`](Head::pop) after its first attempt failed: the list was empty or another thread got there first.
-    /// Not inlined, so that the hot path has no loop (and no alignment padding before one).
+    /// Not inlined, so that the hot path has no loop (and no alignment padding before one), and cold, so that
+    /// the hot path falls through to its caller's code: a pool takes fresh blocks only until its high-water mark,
+    /// and retries only when another thread got there first.
+    #[cold]
     #[inline(never)]
-    fn pop_slow(&self, links: &[Link], capacity: u32, mark: u32) -> Option<NonZeroU32> {
+    fn pop_slow(&self, links: &[Link], capacity: u32, mark: u32) -> Option<(u32, u32)> {
         let layout = Layout::of(capacity);
         let index = self
             .pop_freed(links, layout)
@@ -230,7 +230,7 @@ impl Head {
         if let Some(link) = links.get(index as usize) {
             link.0.store(mark, Ordering::Relaxed);
         }
-        NonZeroU32::new(encode(index))
+        Some((encode(index), index))
     }
 
     /// Counts a crossing of a half of the pops' range by the swap that installed `popped`.
@@ -325,6 +325,7 @@ impl Head {
 
     /// [`push_ticket`](Head::push_ticket) after its first swap failed: retries until one succeeds (the push is
     /// already counted).
+    #[cold]
     #[inline(never)]
     fn push_contended(&self, link: &Link, ticket: Ticket) {
         let layout = if ticket & LARGE_TICKET == 0 {
@@ -417,7 +418,7 @@ mod tests {
             let head = Head::with_pops(u32::MAX - 2);
             let first = head.pop(&links, capacity, 1).unwrap();
             for _ in 0..6 {
-                head.push(&links, capacity, decode(first.get()).unwrap());
+                head.push(&links, capacity, first.1);
                 assert_eq!(head.pop(&links, capacity, 1), Some(first));
             }
             let tally = head.tally(capacity);
@@ -433,7 +434,7 @@ mod tests {
         let links: std::vec::Vec<Link> = (0..2).map(|_| Link::new()).collect();
         let head = Head::with_pops((1 << 31) - 1);
         let first = head.pop(&links, 2, 1).unwrap();
-        head.push(&links, 2, decode(first.get()).unwrap());
+        head.push(&links, 2, first.1);
         assert_eq!(head.pop(&links, 2, 1), Some(first));
         assert_eq!(head.pop_halves.load(Ordering::Relaxed), 1);
         assert_eq!(head.tally(2).pops as u64, 1 << 31);

@@ -57,9 +57,9 @@ impl<const N: usize> Ledger<[Link; N]> {
 
 impl Ledger {
     /// Takes a free block for an owning handle (a raw free refuses it), which gives it back through a
-    /// [`LedgerRef`].
+    /// [`LedgerRef`]: its ticket, and its index.
     #[inline]
-    pub(crate) fn take_held(&self) -> Option<Ticket> {
+    pub(crate) fn take_held(&self) -> Option<(Ticket, u32)> {
         self.free.pop_held(&self.links)
     }
 

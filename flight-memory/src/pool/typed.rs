@@ -166,9 +166,9 @@ impl<T, const N: usize, S: TypedStorage<T, N>> TypedPool<T, N, S> {
     #[inline]
     pub fn alloc(&self, value: T) -> Result<PoolBox<'_, T>, Rejected<T>> {
         match self.ledger().take_held() {
-            Some(ticket) => {
+            Some((ticket, index)) => {
                 // SAFETY: the ledger hands out indices below its capacity, `N`.
-                let slot = unsafe { self.slot(ticket.slot()) };
+                let slot = unsafe { self.slot(index as usize) };
                 // SAFETY: the block is ours; its slot is valid for a write of a `T` and holds no value.
                 unsafe { slot.as_ptr().write(value) };
                 // SAFETY: the ticket's block is ours, taken from this ledger, and `slot` now holds an initialised

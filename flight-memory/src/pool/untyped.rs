@@ -215,9 +215,9 @@ where
     #[inline]
     pub fn allocate(&self) -> Result<PoolBlock<'_>, AllocError> {
         match self.ledger().take_held() {
-            Some(ticket) => {
+            Some((ticket, index)) => {
                 // SAFETY: the ledger hands out indices below its capacity, `COUNT`.
-                let ptr = unsafe { self.blocks.blocks().block(ticket.slot()) };
+                let ptr = unsafe { self.blocks.blocks().block(index as usize) };
                 // SAFETY: the ticket's block was just taken from this ledger for a handle and is ours; `ptr` is its
                 // first byte, valid for `BLOCK_SIZE` bytes while the pool is borrowed.
                 Ok(unsafe { PoolBlock::new(ptr, BLOCK_SIZE, self.ledger.thin(), ticket) })
