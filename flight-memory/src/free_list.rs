@@ -112,7 +112,7 @@ impl Ticket {
     #[inline]
     pub(crate) fn slot(self) -> usize {
         // A ticket holds the code of an index, which is at least `FIRST_INDEX_CODE`.
-        head::ticket_code(self.0).wrapping_sub(FIRST_INDEX_CODE as usize)
+        head::ticket_link_code(self.0).wrapping_sub(FIRST_INDEX_CODE as usize)
     }
 }
 

@@ -24,6 +24,12 @@ pub(super) fn ticket_code(ticket: Ticket) -> usize {
     ticket as usize
 }
 
+/// The link code of a ticket's block, for addressing its link.
+#[inline]
+pub(super) fn ticket_link_code(ticket: Ticket) -> usize {
+    ticket as usize
+}
+
 #[derive(Clone, Copy, Debug)]
 struct State {
     /// The link code of the first free block, or the end of the list.

@@ -34,6 +34,12 @@ pub(super) fn ticket_code(ticket: Ticket) -> usize {
     ticket as usize
 }
 
+/// The link code of a ticket's block, for addressing its link.
+#[inline]
+pub(super) fn ticket_link_code(ticket: Ticket) -> usize {
+    ticket as usize
+}
+
 #[inline]
 fn retag(word: u32, code: u32) -> u32 {
     let tag = (word >> 16) as u16;

@@ -64,6 +64,13 @@ pub(super) fn ticket_code(ticket: Ticket) -> usize {
     (ticket & !LARGE_TICKET) as usize
 }
 
+/// The link code of a ticket's block, for addressing its link: the low half, one move (clearing the layout bit
+/// takes two).
+#[inline]
+pub(super) fn ticket_link_code(ticket: Ticket) -> usize {
+    ticket as u32 as usize
+}
+
 /// Which layout a list of a given capacity uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Layout {
