@@ -18,12 +18,6 @@ pub(super) fn ticket(code: u32, _capacity: u32) -> Ticket {
     code
 }
 
-/// The link code of a ticket's block.
-#[inline]
-pub(super) fn ticket_code(ticket: Ticket) -> usize {
-    ticket as usize
-}
-
 /// The link code of a ticket's block, for addressing its link.
 #[inline]
 pub(super) fn ticket_link_code(ticket: Ticket) -> usize {
@@ -111,7 +105,7 @@ impl Head {
             let cell = self.state.borrow(cs);
             let mut state = cell.get();
             link.0.store(state.head, Ordering::Relaxed);
-            state.head = ticket_code(ticket);
+            state.head = ticket;
             state.pushes = state.pushes.wrapping_add(1);
             cell.set(state);
         });

@@ -28,12 +28,6 @@ pub(super) fn ticket(code: u32, _capacity: u32) -> Ticket {
     code
 }
 
-/// The link code of a ticket's block.
-#[inline]
-pub(super) fn ticket_code(ticket: Ticket) -> usize {
-    ticket as usize
-}
-
 /// The link code of a ticket's block, for addressing its link.
 #[inline]
 pub(super) fn ticket_link_code(ticket: Ticket) -> usize {
@@ -145,7 +139,7 @@ impl Head {
             // Release: the block's contents and its link are visible to whoever pops it.
             match self.word.compare_exchange_weak(
                 word,
-                retag(word, ticket_code(ticket)),
+                retag(word, ticket),
                 Ordering::Release,
                 Ordering::Relaxed,
             ) {
