@@ -217,9 +217,10 @@ impl BareFreeList {
             .map(|(_, index)| index)
     }
 
-    /// Takes a free block for an owning handle, or `None` if every block is allocated. The checked
-    /// [`push`](BareFreeList::push) refuses the block until the handle [`disown`](BareFreeList::disown)s it; the
-    /// handle gives it back with [`push_ticket`](BareFreeList::push_ticket).
+    /// Takes a free block for an owning handle: its ticket and its index, or `None` if every block is allocated.
+    /// The checked [`push`](BareFreeList::push) refuses the block until the handle gives it up
+    /// ([`disown_link`](BareFreeList::disown_link)); the handle gives it back with
+    /// [`push_ticket`](BareFreeList::push_ticket).
     #[inline]
     pub(crate) fn pop_held(&self, links: &[Link]) -> Option<(Ticket, u32)> {
         let (code, index) = self.head.pop(links, capacity_of(links), HELD)?;
