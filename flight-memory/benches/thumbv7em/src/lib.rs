@@ -41,9 +41,13 @@ pub extern "C" fn fm_pool_handle_pair() -> bool {
 pub extern "C" fn fm_pool_raw_alloc() -> *mut u8 {
     Allocator::allocate(&POOL, 64, 8).map_or(core::ptr::null_mut(), |p| p.as_ptr())
 }
+/// # Safety
+///
+/// `p` is null or a pointer from `fm_pool_raw_alloc` not freed since (`MemoryPool::deallocate_raw`'s contract).
 #[unsafe(no_mangle)]
-pub extern "C" fn fm_pool_raw_free(p: *mut u8) -> bool {
-    NonNull::new(p).is_some_and(|p| POOL.deallocate_raw(p).is_ok())
+pub unsafe extern "C" fn fm_pool_raw_free(p: *mut u8) -> bool {
+    // SAFETY: forwarded from this function's contract.
+    NonNull::new(p).is_some_and(|p| unsafe { POOL.deallocate_raw(p) }.is_ok())
 }
 #[unsafe(no_mangle)]
 pub extern "C" fn fm_typed_pool_pair() -> bool {
