@@ -94,6 +94,28 @@ mod head;
 /// The largest number of blocks one free list can manage on this target.
 pub(crate) const MAX_CAPACITY: u32 = head::MAX_CAPACITY;
 
+/// The receipt for a block taken for an owning handle ([`BareFreeList::pop_held`]): what giving it back needs
+/// besides the list and the block's link. It holds the block's link code and, on the 64-bit head, the list's
+/// layout, so a give-back neither reads the list's capacity nor tests a bound. A handle keeps it in one word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Ticket(head::Ticket);
+
+impl Ticket {
+    /// The index of the ticket's block.
+    #[inline]
+    pub(crate) fn index(self) -> u32 {
+        self.slot() as u32
+    }
+
+    /// The index of the ticket's block, as an offset into its links (computed in `usize`, which lets the
+    /// subtraction fold into the address arithmetic).
+    #[inline]
+    pub(crate) fn slot(self) -> usize {
+        // A ticket holds the code of an index, which is at least `FIRST_INDEX_CODE`.
+        head::ticket_link_code(self.0).wrapping_sub(FIRST_INDEX_CODE as usize)
+    }
+}
+
 /// What a head has done since it was new: the raw figures [`Counts`] are derived from.
 #[derive(Clone, Copy, Debug)]
 struct Tally {
@@ -190,25 +212,19 @@ impl BareFreeList {
     /// Takes a free block for a raw pointer, or `None` if every block is allocated.
     #[inline]
     pub(crate) fn pop(&self, links: &[Link]) -> Option<u32> {
-        self.pop_marked(links, ALLOCATED)
+        self.head
+            .pop(links, capacity_of(links), ALLOCATED)
+            .map(|(_, index)| index)
     }
 
-    /// Takes a free block for an owning handle, or `None` if every block is allocated. The checked
-    /// [`push`](BareFreeList::push) refuses the block until the handle [`disown`](BareFreeList::disown)s it.
+    /// Takes a free block for an owning handle: its ticket and its index, or `None` if every block is allocated.
+    /// The checked [`push`](BareFreeList::push) refuses the block until the handle gives it up
+    /// ([`disown_link`](BareFreeList::disown_link)); the handle gives it back with
+    /// [`push_ticket`](BareFreeList::push_ticket).
     #[inline]
-    pub(crate) fn pop_held(&self, links: &[Link]) -> Option<u32> {
-        self.pop_marked(links, HELD)
-    }
-
-    #[inline]
-    fn pop_marked(&self, links: &[Link], mark: u32) -> Option<u32> {
-        let index = self.head.pop(links, capacity_of(links))?;
-        // The block is ours now: nobody else can reach its link until we push it back. `head.pop` only returns
-        // indices below the capacity, which is at most the length of `links`.
-        if let Some(link) = links.get(index as usize) {
-            link.0.store(mark, Ordering::Relaxed);
-        }
-        Some(index)
+    pub(crate) fn pop_held(&self, links: &[Link]) -> Option<(Ticket, u32)> {
+        let (code, index) = self.head.pop(links, capacity_of(links), HELD)?;
+        Some((Ticket(head::ticket(code, capacity_of(links))), index))
     }
 
     /// Takes block `index` out of the allocated state, refusing it unless it is allocated to a raw pointer. On
@@ -276,19 +292,29 @@ impl BareFreeList {
         self.head.push(links, capacity_of(links), index);
     }
 
-    /// Turns block `index`, held by an owning handle, into a block allocated to a raw pointer, which the checked
-    /// [`push`](BareFreeList::push) accepts.
+    /// Gives back the block of `ticket` without checking its state: the give-back of an owning handle, which
+    /// needs only its block's link.
     ///
     /// # Safety
     ///
-    /// The caller owns block `index` (it was taken and not given back since): writing its link while it is on
-    /// the list would corrupt the list.
+    /// `ticket` was returned by [`pop_held`](BareFreeList::pop_held) on this list, `link` is the link of its block
+    /// (`links[ticket.index()]` of the links it was popped with), and the block has not been given back since.
     #[inline]
-    pub(crate) unsafe fn disown(&self, links: &[Link], index: u32) {
-        debug_assert!(index < self.head.watermark());
-        if let Some(link) = links.get(index as usize) {
-            link.0.store(ALLOCATED, Ordering::Relaxed);
-        }
+    pub(crate) unsafe fn push_ticket(&self, link: &Link, ticket: Ticket) {
+        debug_assert!(ticket.index() < self.head.watermark());
+        self.head.push_ticket(link, ticket.0);
+    }
+
+    /// Turns a block held by an owning handle, whose link is `link`, into a block allocated to a raw pointer,
+    /// which the checked [`push`](BareFreeList::push) accepts.
+    ///
+    /// # Safety
+    ///
+    /// The caller owns the block (it was taken and not given back since): writing its link while it is on the
+    /// list would corrupt the list.
+    #[inline]
+    pub(crate) unsafe fn disown_link(link: &Link) {
+        link.0.store(ALLOCATED, Ordering::Relaxed);
     }
 
     /// Whether block `index` is currently handed out, to a raw pointer or to a handle.
@@ -390,11 +416,11 @@ mod tests {
     fn a_raw_free_cannot_take_a_block_from_its_handle_until_disowned() {
         let links = links(2);
         let list = BareFreeList::new();
-        let held = list.pop_held(&links).unwrap();
+        let held = list.pop_held(&links).unwrap().1;
         assert!(list.is_allocated(&links, held));
         assert_eq!(list.push(&links, held), Err(FreeError::NotAllocated));
         // SAFETY: `held` was taken above and not given back.
-        unsafe { list.disown(&links, held) };
+        unsafe { BareFreeList::disown_link(&links[held as usize]) };
         list.claim(&links, held).unwrap();
         // Claimed: neither allocated nor free, so a second free is refused and nobody can pop it.
         assert!(!list.is_allocated(&links, held));

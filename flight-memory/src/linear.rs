@@ -2,9 +2,9 @@
 
 use core::ptr::NonNull;
 
-use crate::storage::Arena;
 use crate::storage::typed::RawBump;
-use crate::sync::{AtomicUsize, Ordering, const_fn_unless_loom};
+use crate::storage::{Arena, bump_up, is_fast_bump};
+use crate::sync::{AtomicPtr, Ordering, const_fn_unless_loom};
 use crate::{AllocError, AllocationStrategy, Allocator, FreeError, MemoryStats, StatsSnapshot};
 
 /// Declares, inside an `impl`, the methods [`LinearAllocator`] and [`ExclusiveLinear`] share, written and
@@ -202,16 +202,18 @@ pub use scope::LinearBusy;
 #[derive(Debug)]
 pub struct LinearAllocator<'a> {
     arena: Arena<'a>,
-    /// Bytes handed out from the start of the arena, alignment padding included: always `<= arena.len()`
-    /// (`arena.len()` while a [`try_scope`](LinearAllocator::try_scope) holds the allocator). Grows by
-    /// compare-and-swap; goes down only in `reset` (`&mut self`), at the end of a scope (which started at 0,
-    /// so nothing of the shared path is out), and when `allocator-api2` gives back or
-    /// shrinks the newest allocation (a `Release` exchange, which the `Acquire` exchange of the next allocation
-    /// pairs with before the bytes are reused).
-    offset: AtomicUsize,
-    /// Allocations, frees and failures, and the peak of `offset` up to its last decrease: `used` is not kept
-    /// here but read from `offset`, so an allocation costs one exchange and one counter add. Every decrease of
-    /// `offset` raises the peak to the value it leaves first, so `max(peak, offset)` is the true high-water mark.
+    /// The next free byte, with the arena's provenance: always in `arena.base()..=arena.end()` (the end while a
+    /// [`try_scope`](LinearAllocator::try_scope) holds the allocator). Its offset from the base, the *offset*, is
+    /// the bytes handed out, alignment padding included. Kept as an address rather than an offset so that an
+    /// allocation neither loads the base nor converts (bumpalo's layout). Grows by compare-and-swap; goes down
+    /// only in `reset` (`&mut self`), at the end of a scope (which started at the base, so nothing of the shared
+    /// path is out), and when `allocator-api2` gives back or shrinks the newest allocation (a `Release`
+    /// exchange, which the `Acquire` exchange of the next allocation pairs with before the bytes are reused).
+    next: AtomicPtr<u8>,
+    /// Allocations, frees and failures, and the peak of the offset up to its last decrease: `used` is not kept
+    /// here but read from `next`, so an allocation costs one exchange and one counter add. Every decrease of
+    /// the offset raises the peak to the value it leaves first, so `max(peak, offset)` is the true high-water
+    /// mark.
     stats: MemoryStats,
 }
 
@@ -252,7 +254,8 @@ impl<'a> LinearAllocator<'a> {
 
     const_fn_unless_loom! {
         fn with_arena(arena: Arena<'a>) -> Self {
-            LinearAllocator { arena, offset: AtomicUsize::new(0), stats: MemoryStats::new() }
+            let next = AtomicPtr::new(arena.base().as_ptr());
+            LinearAllocator { arena, next, stats: MemoryStats::new() }
         }
     }
 
@@ -299,15 +302,22 @@ impl<'a> LinearAllocator<'a> {
     /// *x += 1;
     /// ```
     pub fn reset(&mut self) {
-        self.stats.raise_peak(self.offset.load(Ordering::Relaxed));
-        self.offset.store(0, Ordering::Relaxed);
+        self.stats.raise_peak(self.used_memory());
+        self.next
+            .store(self.arena.base().as_ptr(), Ordering::Relaxed);
     }
 
     /// Bytes handed out, alignment padding included (all of them while a
     /// [`try_scope`](LinearAllocator::try_scope) holds the allocator).
     #[inline]
     pub fn used_memory(&self) -> usize {
-        self.offset.load(Ordering::Relaxed)
+        self.offset_at(self.next.load(Ordering::Relaxed))
+    }
+
+    /// The offset of `next`, an address in `arena.base()..=arena.end()`.
+    #[inline]
+    pub(super) fn offset_at(&self, next: *mut u8) -> usize {
+        next.addr().wrapping_sub(self.arena.addr())
     }
 
     /// The allocator's statistics now.
@@ -331,15 +341,19 @@ impl<'a> LinearAllocator<'a> {
     fn move_newest_end(&self, start: usize, old_size: usize, new_size: usize) -> Option<()> {
         let old_end = start.checked_add(old_size)?;
         let new_end = start.checked_add(new_size)?;
-        if new_end > self.arena.len() {
-            return None;
-        }
+        let old_next = self.arena.ptr_at(old_end)?;
+        let new_next = self.arena.ptr_at(new_end)?;
         if new_end < old_end {
             // Keeps `max(peak, offset)` the high-water mark once the offset goes down (see `stats`).
             self.stats.raise_peak(old_end);
         }
-        self.offset
-            .compare_exchange(old_end, new_end, Ordering::AcqRel, Ordering::Relaxed)
+        self.next
+            .compare_exchange(
+                old_next.as_ptr(),
+                new_next.as_ptr(),
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            )
             .ok()
             .map(drop)
     }
@@ -379,26 +393,65 @@ fn at_offset(counts: StatsSnapshot, offset: usize) -> StatsSnapshot {
     }
 }
 
-// SAFETY: `allocate` hands out `offset..end` and moves the offset to `end` in one compare-and-swap, so each byte
-// goes to one caller, valid and aligned (`Arena::claim`). The offset goes back down only in `reset(&mut self)`,
-// which cannot run while a `&self` borrow lives, and, with `allocator-api2`, when the owner of the newest
-// allocation gives it back or shrinks it (`release_newest`, `resize_newest`), which `allocator_api2`'s unsafe
-// `deallocate`/`shrink` contracts allow only for memory the caller owns and no longer uses. The allocator itself
-// never reads or writes the bytes it hands out.
+// SAFETY: `allocate` hands out `next..end` and moves `next` to `end` in one compare-and-swap, so each byte goes to
+// one caller, valid and aligned (`bump_up` below the arena's end, or `Arena::claim`). `next` goes back down only
+// in `reset(&mut self)`, which cannot run while a `&self` borrow lives, and, with `allocator-api2`, when the owner
+// of the newest allocation gives it back or shrinks it (`release_newest`, `resize_newest`), which
+// `allocator_api2`'s unsafe `deallocate`/`shrink` contracts allow only for memory the caller owns and no longer
+// uses. The allocator itself never reads or writes the bytes it hands out.
 unsafe impl RawBump for LinearAllocator<'_> {
     #[inline]
     fn allocate(&self, size: usize, align: usize) -> Result<NonNull<u8>, AllocError> {
-        let mut current = self.offset.load(Ordering::Relaxed);
+        if is_fast_bump(size, align) {
+            let current = self.next.load(Ordering::Relaxed);
+            let (start, end) = bump_up(current.addr(), size, align);
+            // For a fast request a wrap past the top of the address space leaves `end` below `current`; without
+            // one, `current <= start <= end <= arena end`.
+            if current.addr() <= end
+                && end <= self.arena.end_addr()
+                && self
+                    .next
+                    .compare_exchange_weak(
+                        current,
+                        current.with_addr(end),
+                        Ordering::Acquire,
+                        Ordering::Relaxed,
+                    )
+                    .is_ok()
+            {
+                self.stats.count_allocation();
+                // SAFETY: `start >= current`, the address of a byte of the arena or one past its end: not null.
+                return Ok(unsafe { NonNull::new_unchecked(current.with_addr(start)) });
+            }
+        }
+        self.allocate_contended(size, align)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refuse(&self, error: AllocError) -> AllocError {
+        self.stats.record_failure();
+        error
+    }
+}
+
+impl LinearAllocator<'_> {
+    /// [`allocate`](RawBump::allocate) when its one attempt did not succeed: another thread moved `next` first,
+    /// the request does not fit, or it is not a fast request. Exact arithmetic (`Arena::claim`), in a loop.
+    #[inline(never)]
+    fn allocate_contended(&self, size: usize, align: usize) -> Result<NonNull<u8>, AllocError> {
+        let mut current = self.next.load(Ordering::Relaxed);
         loop {
-            // SAFETY: the offset is always `<= arena.len()` (see its field): it only ever takes a claim's end,
-            // 0, or an end `move_newest_end` checked against the length.
-            let claim = match unsafe { self.arena.claim(current, size, align) } {
+            // SAFETY: the offset of `next` is always `<= arena.len()` (see the field): `next` only ever takes a
+            // claim's end, a fast request's end checked against the arena's end, the base, the end (a scope), or
+            // an end `move_newest_end` checked against the length.
+            let claim = match unsafe { self.arena.claim(self.offset_at(current), size, align) } {
                 Ok(claim) => claim,
                 Err(error) => return Err(self.refuse(error)),
             };
-            match self.offset.compare_exchange_weak(
+            match self.next.compare_exchange_weak(
                 current,
-                claim.end,
+                claim.next.as_ptr(),
                 Ordering::Acquire,
                 Ordering::Relaxed,
             ) {
@@ -409,13 +462,6 @@ unsafe impl RawBump for LinearAllocator<'_> {
                 Err(actual) => current = actual,
             }
         }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn refuse(&self, error: AllocError) -> AllocError {
-        self.stats.record_failure();
-        error
     }
 }
 

@@ -273,11 +273,35 @@ pub(crate) struct Placement {
 }
 
 /// What a bump allocation takes: a pointer to its first byte, and the offset just past its last byte (the
-/// allocator's next offset). `end <= len` of the arena that made it.
+/// allocator's next offset) with a pointer to it. `end <= len` of the arena that made it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Claim {
     pub(crate) ptr: NonNull<u8>,
     pub(crate) end: usize,
+    pub(crate) next: NonNull<u8>,
+}
+
+/// The largest size and alignment that bump allocators place with [`bump_up`], their one-comparison fast path.
+pub(crate) const FAST_BUMP_MAX: usize = 1 << 16;
+
+/// Where `size` bytes aligned to `align` land when the free space starts at address `next`: the address of the
+/// first byte, and the address just past the last, both computed wrapping. Exact unless `next + align - 1 + size`
+/// passes the top of the address space; for `size` and `align` up to [`FAST_BUMP_MAX`], that wrap leaves the end
+/// below `next`, and cannot happen at all below an arena's [`fast_limit`](Arena::fast_limit).
+///
+/// `align` is a power of two.
+#[inline(always)]
+pub(crate) fn bump_up(next: usize, size: usize, align: usize) -> (usize, usize) {
+    debug_assert!(align.is_power_of_two());
+    let start = next.wrapping_add(align - 1) & !(align - 1);
+    (start, start.wrapping_add(size))
+}
+
+/// Whether a request of `size` bytes aligned to `align` may take the fast path of [`bump_up`] (folded away for a
+/// typed allocation, whose size and alignment are constants).
+#[inline(always)]
+pub(crate) fn is_fast_bump(size: usize, align: usize) -> bool {
+    align.is_power_of_two() && size <= FAST_BUMP_MAX && align <= FAST_BUMP_MAX
 }
 
 impl<'a> Arena<'a> {
@@ -354,6 +378,37 @@ impl<'a> Arena<'a> {
     #[inline]
     pub(crate) fn addr(&self) -> usize {
         self.base.as_ptr().addr()
+    }
+
+    /// The first byte, with the provenance of the whole arena.
+    #[inline]
+    pub(crate) const fn base(&self) -> NonNull<u8> {
+        self.base
+    }
+
+    /// The address one past the last byte.
+    #[inline]
+    pub(crate) fn end_addr(&self) -> usize {
+        self.addr() + self.len
+    }
+
+    /// One past the last byte, with the provenance of the whole arena.
+    #[inline]
+    pub(crate) fn end(&self) -> NonNull<u8> {
+        // SAFETY: the arena is `len` bytes of one allocated object from `base`: this is one past its end.
+        unsafe { self.base.add(self.len) }
+    }
+
+    /// The exclusive upper bound for [`bump_up`]'s end when the arena ends far enough below the top of the
+    /// address space that no fast request wraps (`end + 1`), else 0, which sends every request to the exact path.
+    #[inline]
+    pub(crate) fn fast_limit(&self) -> usize {
+        let end = self.end_addr();
+        if end <= usize::MAX - 2 * FAST_BUMP_MAX {
+            end + 1
+        } else {
+            0
+        }
     }
 
     /// The offset of `ptr` from the first byte, if `ptr` points into the arena or one past its end.
@@ -438,13 +493,11 @@ impl<'a> Arena<'a> {
         match pad.checked_add(size) {
             Some(needed) if needed <= self.len - from => {
                 let start = from + pad;
-                // SAFETY: `start + size = from + needed <= len`, so the pointer is inside the arena's allocated
+                let end = from + needed;
+                // SAFETY: `start <= start + size = end <= len`, so both pointers are inside the arena's allocated
                 // object or one past its end.
-                let ptr = unsafe { self.base.add(start) };
-                Ok(Claim {
-                    ptr,
-                    end: from + needed,
-                })
+                let (ptr, next) = unsafe { (self.base.add(start), self.base.add(end)) };
+                Ok(Claim { ptr, end, next })
             }
             // `place` works out why, with checked arithmetic, off the hot path.
             _ => Err(self.refusal(from, size, align)),

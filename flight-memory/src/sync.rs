@@ -8,9 +8,9 @@
 //! [`const_fn_unless_loom!`]: `const fn` in every real build, a plain `fn` in loom models.
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering};
 #[cfg(not(loom))]
-pub(crate) use portable_atomic::{AtomicU32, AtomicUsize, Ordering};
+pub(crate) use portable_atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering};
 
 // Only the 64-bit free-list head uses a 64-bit atomic; see `free_list.rs` for when it is chosen.
 #[cfg(all(

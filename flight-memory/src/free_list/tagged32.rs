@@ -19,6 +19,21 @@ pub(super) struct Head {
     pushes: AtomicUsize,
 }
 
+/// What the owner of a taken block keeps to give it back: the block's link code.
+pub(super) type Ticket = u32;
+
+/// The ticket of the block whose link code is `code`.
+#[inline]
+pub(super) fn ticket(code: u32, _capacity: u32) -> Ticket {
+    code
+}
+
+/// The link code of a ticket's block, for addressing its link.
+#[inline]
+pub(super) fn ticket_link_code(ticket: Ticket) -> usize {
+    ticket as usize
+}
+
 #[inline]
 fn retag(word: u32, code: u32) -> u32 {
     let tag = (word >> 16) as u16;
@@ -47,8 +62,20 @@ impl Head {
         self.watermark.load(Ordering::Acquire)
     }
 
+    /// Takes a block, marks its link with `mark` and returns its link code.
     #[inline]
-    pub(super) fn pop(&self, links: &[Link], capacity: u32) -> Option<u32> {
+    pub(super) fn pop(&self, links: &[Link], capacity: u32, mark: u32) -> Option<(u32, u32)> {
+        let index = self.pop_index(links, capacity)?;
+        // The block is ours now: nobody else writes its link until we push it back. Indices are below the
+        // capacity, which is at most the number of links.
+        if let Some(link) = links.get(index as usize) {
+            link.0.store(mark, Ordering::Relaxed);
+        }
+        Some((encode(index), index))
+    }
+
+    #[inline]
+    fn pop_index(&self, links: &[Link], capacity: u32) -> Option<u32> {
         self.pop_freed(links)
             .or_else(|| self.take_fresh(capacity))
             // The watermark is full now; a block freed since the first look is still ours to take. If the list is
@@ -97,10 +124,14 @@ impl Head {
     }
 
     #[inline]
-    pub(super) fn push(&self, links: &[Link], _capacity: u32, index: u32) {
-        let Some(link) = links.get(index as usize) else {
-            return;
-        };
+    pub(super) fn push(&self, links: &[Link], capacity: u32, index: u32) {
+        if let Some(link) = links.get(index as usize) {
+            self.push_ticket(link, ticket(encode(index), capacity));
+        }
+    }
+
+    #[inline]
+    pub(super) fn push_ticket(&self, link: &Link, ticket: Ticket) {
         self.pushes.fetch_add(1, Ordering::Relaxed);
         let mut word = self.word.load(Ordering::Relaxed);
         loop {
@@ -108,7 +139,7 @@ impl Head {
             // Release: the block's contents and its link are visible to whoever pops it.
             match self.word.compare_exchange_weak(
                 word,
-                retag(word, encode(index)),
+                retag(word, ticket),
                 Ordering::Release,
                 Ordering::Relaxed,
             ) {
@@ -118,7 +149,6 @@ impl Head {
         }
     }
 
-    /// What the list has done so far; the parts are read one after another.
     #[inline]
     pub(super) fn tally(&self, _capacity: u32) -> Tally {
         // Pushes first: each is counted before its block is back, so reading them before the pops keeps the

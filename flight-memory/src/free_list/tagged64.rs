@@ -35,6 +35,41 @@ const SMALL_CAPACITY: u32 = 4;
 const POPS_SHIFT: u32 = 32;
 const LENGTH_SHIFT: u32 = 16;
 const SMALL_FIELD: u64 = 0xFFFF;
+const LARGE_FIELD: u64 = 0xFFFF_FFFF;
+/// One pop, added to the word.
+const POP: u64 = 1 << POPS_SHIFT;
+/// One block on a small list, added to the word.
+const LENGTH_ONE: u64 = 1 << LENGTH_SHIFT;
+
+/// What the owner of a taken block keeps to give it back ([`Head::push_ticket`]): the block's link code in the
+/// low 32 bits, and [`LARGE_TICKET`] set for a list of the large layout, so that a give-back needs neither the
+/// list's capacity nor a bounds test.
+pub(super) type Ticket = u64;
+/// The bit of a [`Ticket`] that marks the large layout: the sign bit, which one test reads.
+const LARGE_TICKET: u64 = 1 << 63;
+
+/// The ticket of the block whose link code is `code`, of a list of `capacity` blocks (nothing to compute when
+/// the capacity is a constant of the small layout).
+#[inline]
+pub(super) fn ticket(code: u32, capacity: u32) -> Ticket {
+    match Layout::of(capacity) {
+        Layout::Small => u64::from(code),
+        Layout::Large => u64::from(code) | LARGE_TICKET,
+    }
+}
+
+/// The link code of a ticket's block.
+#[inline]
+pub(super) fn ticket_code(ticket: Ticket) -> usize {
+    (ticket & !LARGE_TICKET) as usize
+}
+
+/// The link code of a ticket's block, for addressing its link: the low half, one move (clearing the layout bit
+/// takes two).
+#[inline]
+pub(super) fn ticket_link_code(ticket: Ticket) -> usize {
+    ticket as u32 as usize
+}
 
 /// Which layout a list of a given capacity uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,31 +106,27 @@ impl Layout {
         }
     }
 
-    /// The word after popping the first block, whose link is `next`.
+    /// The word after popping the first block, whose link is `next`: pops + 1 and, for a small list, length
+    /// − 1, in one addition (a list with a first block holds at least one, so the length does not borrow from
+    /// the pops; the pops wrap at 2³² by carrying out of the word).
+    ///
+    /// `next` is not masked: the swap that installs this word succeeds only if no pop happened since the head was
+    /// read, and then nobody has rewritten the first block's link, which holds a code of this layout.
     #[inline]
     fn popped(self, word: u64, next: u32) -> u64 {
-        let pops = u64::from(pops_of(word).wrapping_add(1)) << POPS_SHIFT;
         match self {
-            // A list with a first block holds at least one, so the length does not go below zero.
-            Layout::Small => {
-                pops | ((self.length(word).wrapping_sub(1) & SMALL_FIELD) << LENGTH_SHIFT)
-                    | (u64::from(next) & SMALL_FIELD)
-            }
-            Layout::Large => pops | u64::from(next),
+            Layout::Small => (word.wrapping_add(POP - LENGTH_ONE) & !SMALL_FIELD) | u64::from(next),
+            Layout::Large => (word.wrapping_add(POP) & !LARGE_FIELD) | u64::from(next),
         }
     }
 
-    /// The word after pushing the block whose link code is `code`.
+    /// The word after pushing the block whose link code is `code`: the pops kept and, for a small list, length
+    /// + 1 (which stays at most the capacity, so it does not carry into the pops).
     #[inline]
-    fn pushed(self, word: u64, code: u32) -> u64 {
-        let pops = word & !(u64::from(u32::MAX));
+    fn pushed(self, word: u64, code: u64) -> u64 {
         match self {
-            // The length stays at most the capacity, which fits in the field.
-            Layout::Small => {
-                pops | (((self.length(word) + 1) & SMALL_FIELD) << LENGTH_SHIFT)
-                    | (u64::from(code) & SMALL_FIELD)
-            }
-            Layout::Large => pops | u64::from(code),
+            Layout::Small => (word.wrapping_add(LENGTH_ONE) & !SMALL_FIELD) | code,
+            Layout::Large => (word & !LARGE_FIELD) | code,
         }
     }
 }
@@ -159,14 +190,62 @@ impl Head {
         self.watermark.load(Ordering::Acquire)
     }
 
+    /// Takes a block, marks its link with `mark` and returns its link code: the first free block if the list has
+    /// one (a single compare-and-swap, tried once here, inline), else one never handed out.
     #[inline]
-    pub(super) fn pop(&self, links: &[Link], capacity: u32) -> Option<u32> {
+    pub(super) fn pop(&self, links: &[Link], capacity: u32, mark: u32) -> Option<(u32, u32)> {
         let layout = Layout::of(capacity);
-        self.pop_freed(links, layout)
+        let word = self.word.load(Ordering::Acquire);
+        let code = layout.code(word);
+        // The end of the list and the markers wrap to indices far above any capacity.
+        let index = code.wrapping_sub(FIRST_INDEX_CODE);
+        if index < capacity {
+            if let Some(link) = links.get(index as usize) {
+                // The link may be rewritten under us if another thread pops this block first; the pops then differ
+                // and the exchange fails, so a stale `next` is never installed.
+                let popped = layout.popped(word, link.0.load(Ordering::Relaxed));
+                if self
+                    .word
+                    .compare_exchange_weak(word, popped, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok()
+                {
+                    self.count_crossing(popped);
+                    // The block is ours now: nobody else writes its link until we push it back.
+                    link.0.store(mark, Ordering::Relaxed);
+                    return Some((code, index));
+                }
+            }
+        }
+        self.pop_slow(links, capacity, mark)
+    }
+
+    /// [`pop`](Head::pop) after its first attempt failed: the list was empty or another thread got there first.
+    /// Not inlined, so that the hot path has no loop (and no alignment padding before one), and cold, so that
+    /// the hot path falls through to its caller's code: a pool takes fresh blocks only until its high-water mark,
+    /// and retries only when another thread got there first.
+    #[cold]
+    #[inline(never)]
+    fn pop_slow(&self, links: &[Link], capacity: u32, mark: u32) -> Option<(u32, u32)> {
+        let layout = Layout::of(capacity);
+        let index = self
+            .pop_freed(links, layout)
             .or_else(|| self.take_fresh(capacity))
             // The watermark is full now; a block freed since the first look is still ours to take. If the list is
             // empty at this second look, every block was in use at that instant.
-            .or_else(|| self.pop_freed(links, layout))
+            .or_else(|| self.pop_freed(links, layout))?;
+        // The block is ours now, as above; `pop_freed` and `take_fresh` return indices below the capacity.
+        if let Some(link) = links.get(index as usize) {
+            link.0.store(mark, Ordering::Relaxed);
+        }
+        Some((encode(index), index))
+    }
+
+    /// Counts a crossing of a half of the pops' range by the swap that installed `popped`.
+    #[inline]
+    fn count_crossing(&self, popped: u64) {
+        if pops_of(popped) & (u32::MAX >> 1) == 0 {
+            self.count_pop_half();
+        }
     }
 
     #[inline]
@@ -183,9 +262,7 @@ impl Head {
                 .compare_exchange_weak(word, popped, Ordering::AcqRel, Ordering::Acquire)
             {
                 Ok(_) => {
-                    if pops_of(popped) & (u32::MAX >> 1) == 0 {
-                        self.count_pop_half();
-                    }
+                    self.count_crossing(popped);
                     return Some(index);
                 }
                 Err(current) => word = current,
@@ -219,22 +296,57 @@ impl Head {
 
     #[inline]
     pub(super) fn push(&self, links: &[Link], capacity: u32, index: u32) {
-        let Some(link) = links.get(index as usize) else {
-            return;
-        };
-        let layout = Layout::of(capacity);
-        if layout == Layout::Large {
+        if let Some(link) = links.get(index as usize) {
+            self.push_ticket(link, ticket(encode(index), capacity));
+        }
+    }
+
+    /// Gives back the block whose link is `link` and whose ticket is `ticket`: one compare-and-swap, tried once
+    /// here, inline.
+    #[inline]
+    pub(super) fn push_ticket(&self, link: &Link, ticket: Ticket) {
+        let layout = if ticket & LARGE_TICKET == 0 {
+            Layout::Small
+        } else {
             // Counted before the block is back, so the blocks in use derived from the counts never exceed those
             // actually out.
             self.pushes.fetch_add(1, Ordering::Relaxed);
+            Layout::Large
+        };
+        let word = self.word.load(Ordering::Relaxed);
+        link.0.store(layout.code(word), Ordering::Relaxed);
+        // Release: the block's contents and its link are visible to whoever pops it.
+        if self
+            .word
+            .compare_exchange_weak(
+                word,
+                layout.pushed(word, ticket_code(ticket) as u64),
+                Ordering::Release,
+                Ordering::Relaxed,
+            )
+            .is_err()
+        {
+            self.push_contended(link, ticket);
         }
+    }
+
+    /// [`push_ticket`](Head::push_ticket) after its first swap failed: retries until one succeeds (the push is
+    /// already counted).
+    #[cold]
+    #[inline(never)]
+    fn push_contended(&self, link: &Link, ticket: Ticket) {
+        let layout = if ticket & LARGE_TICKET == 0 {
+            Layout::Small
+        } else {
+            Layout::Large
+        };
+        let code = ticket_code(ticket) as u64;
         let mut word = self.word.load(Ordering::Relaxed);
         loop {
             link.0.store(layout.code(word), Ordering::Relaxed);
-            // Release: the block's contents and its link are visible to whoever pops it.
             match self.word.compare_exchange_weak(
                 word,
-                layout.pushed(word, encode(index)),
+                layout.pushed(word, code),
                 Ordering::Release,
                 Ordering::Relaxed,
             ) {
@@ -286,9 +398,9 @@ mod tests {
     #[test]
     fn the_small_layout_keeps_the_length_and_the_large_one_the_whole_code() {
         let small = Layout::Small;
-        let word = small.pushed(0, encode(7));
+        let word = small.pushed(0, encode(7).into());
         assert_eq!((small.code(word), small.length(word)), (encode(7), 1));
-        let word = small.pushed(word, encode(9));
+        let word = small.pushed(word, encode(9).into());
         assert_eq!((small.code(word), small.length(word)), (encode(9), 2));
         let word = small.popped(word, encode(7));
         assert_eq!(
@@ -297,7 +409,10 @@ mod tests {
         );
 
         let large = Layout::Large;
-        let word = large.pushed(u64::from(u32::MAX) << POPS_SHIFT, encode(MAX_CAPACITY - 1));
+        let word = large.pushed(
+            u64::from(u32::MAX) << POPS_SHIFT,
+            encode(MAX_CAPACITY - 1).into(),
+        );
         assert_eq!(large.code(word), encode(MAX_CAPACITY - 1));
         let word = large.popped(word, 0);
         assert_eq!((large.code(word), pops_of(word)), (0, 0));
@@ -308,10 +423,10 @@ mod tests {
         for capacity in [4, SMALL_CAPACITY + 1] {
             let links: std::vec::Vec<Link> = (0..capacity).map(|_| Link::new()).collect();
             let head = Head::with_pops(u32::MAX - 2);
-            let first = head.pop(&links, capacity).unwrap();
+            let first = head.pop(&links, capacity, 1).unwrap();
             for _ in 0..6 {
-                head.push(&links, capacity, first);
-                assert_eq!(head.pop(&links, capacity), Some(first));
+                head.push(&links, capacity, first.1);
+                assert_eq!(head.pop(&links, capacity, 1), Some(first));
             }
             let tally = head.tally(capacity);
             // Six pops from the list, starting three below 2³²; one block taken from the watermark and still out.
@@ -325,9 +440,9 @@ mod tests {
     fn a_lagging_half_count_is_corrected_at_the_middle_crossing() {
         let links: std::vec::Vec<Link> = (0..2).map(|_| Link::new()).collect();
         let head = Head::with_pops((1 << 31) - 1);
-        let first = head.pop(&links, 2).unwrap();
-        head.push(&links, 2, first);
-        assert_eq!(head.pop(&links, 2), Some(first));
+        let first = head.pop(&links, 2, 1).unwrap();
+        head.push(&links, 2, first.1);
+        assert_eq!(head.pop(&links, 2, 1), Some(first));
         assert_eq!(head.pop_halves.load(Ordering::Relaxed), 1);
         assert_eq!(head.tally(2).pops as u64, 1 << 31);
         // As a reader would see it just before the crossing thread counted it.

@@ -14,8 +14,8 @@ use core::ptr::NonNull;
 
 use super::{LinearAllocator, at_offset};
 use crate::stats::ExclusiveCounts;
-use crate::storage::Arena;
 use crate::storage::typed::RawBump;
+use crate::storage::{Arena, bump_up, is_fast_bump};
 use crate::{AllocError, StatsSnapshot};
 
 /// A [`LinearAllocator`] borrowed by one owner, from [`LinearAllocator::exclusive`]: the same allocations, errors
@@ -84,9 +84,11 @@ use crate::{AllocError, StatsSnapshot};
 pub struct ExclusiveLinear<'h, 'a> {
     /// The allocator's memory.
     arena: &'h Arena<'a>,
-    /// The allocator's offset, borrowed as a plain cell: always `<= arena.len()`, and goes down only in
-    /// `reset(&mut self)`, after raising the peak to it (the allocator's invariant).
-    offset: &'h Cell<usize>,
+    /// The allocator's next free byte, borrowed as a plain cell: always in `arena.base()..=arena.end()`, and goes
+    /// down only in `reset(&mut self)`, after raising the peak to its offset (the allocator's invariant).
+    next: &'h Cell<*mut u8>,
+    /// `arena.fast_limit()`: a fast request whose end is below it fits, with no wrap to test for.
+    limit: usize,
     /// The allocator's counters, borrowed as plain cells.
     counts: ExclusiveCounts<'h>,
 }
@@ -111,14 +113,11 @@ impl<'a> LinearAllocator<'a> {
     /// ```
     #[inline]
     pub fn exclusive(&mut self) -> ExclusiveLinear<'_, 'a> {
-        let LinearAllocator {
-            arena,
-            offset,
-            stats,
-        } = self;
+        let LinearAllocator { arena, next, stats } = self;
         ExclusiveLinear {
+            limit: arena.fast_limit(),
             arena,
-            offset: Cell::from_mut(offset.get_mut()),
+            next: Cell::from_mut(next.get_mut()),
             counts: stats.exclusive(),
         }
     }
@@ -130,12 +129,13 @@ impl<'h, 'a> ExclusiveLinear<'h, 'a> {
     #[inline]
     pub(super) fn over(
         arena: &'h Arena<'a>,
-        offset: &'h Cell<usize>,
+        next: &'h Cell<*mut u8>,
         counts: ExclusiveCounts<'h>,
     ) -> Self {
         ExclusiveLinear {
             arena,
-            offset,
+            next,
+            limit: arena.fast_limit(),
             counts,
         }
     }
@@ -257,14 +257,14 @@ impl ExclusiveLinear<'_, '_> {
     /// ```
     #[inline]
     pub fn reset(&mut self) {
-        self.counts.raise_peak(self.offset.get());
-        self.offset.set(0);
+        self.counts.raise_peak(self.used_memory());
+        self.next.set(self.arena.base().as_ptr());
     }
 
     /// Bytes handed out, alignment padding included.
     #[inline]
     pub fn used_memory(&self) -> usize {
-        self.offset.get()
+        self.next.get().addr().wrapping_sub(self.arena.addr())
     }
 
     /// The allocator's statistics now, everything done through the view included: what
@@ -285,15 +285,20 @@ impl ExclusiveLinear<'_, '_> {
 unsafe impl RawBump for ExclusiveLinear<'_, '_> {
     #[inline]
     fn allocate(&self, size: usize, align: usize) -> Result<NonNull<u8>, AllocError> {
-        // SAFETY: the offset is the allocator's, always `<= arena.len()` (see the field).
-        match unsafe { self.arena.claim(self.offset.get(), size, align) } {
-            Ok(claim) => {
-                self.offset.set(claim.end);
+        let next = self.next.get();
+        if is_fast_bump(size, align) {
+            let (start, end) = bump_up(next.addr(), size, align);
+            // `limit` is non-zero only if the arena ends at least `2 * FAST_BUMP_MAX` below the top of the address
+            // space, and `next` is at most the arena's end, so no wrap: `next <= start <= end < limit`, that is
+            // `end <= arena end`.
+            if end < self.limit {
+                self.next.set(next.with_addr(end));
                 self.counts.count_allocation();
-                Ok(claim.ptr)
+                // SAFETY: `start >= next`, the address of a byte of the arena or one past its end: not null.
+                return Ok(unsafe { NonNull::new_unchecked(next.with_addr(start)) });
             }
-            Err(error) => Err(self.refuse(error)),
         }
+        self.allocate_exact(size, align)
     }
 
     #[cold]
@@ -301,6 +306,24 @@ unsafe impl RawBump for ExclusiveLinear<'_, '_> {
     fn refuse(&self, error: AllocError) -> AllocError {
         self.counts.record_failure();
         error
+    }
+}
+
+impl ExclusiveLinear<'_, '_> {
+    /// [`allocate`](RawBump::allocate) for what its fast path does not place: requests that do not fit, large or
+    /// oddly aligned ones, and arenas at the top of the address space. Exact arithmetic (`Arena::claim`).
+    #[cold]
+    #[inline(never)]
+    fn allocate_exact(&self, size: usize, align: usize) -> Result<NonNull<u8>, AllocError> {
+        // SAFETY: `next` is in `arena.base()..=arena.end()` (see the field), so its offset is `<= arena.len()`.
+        match unsafe { self.arena.claim(self.used_memory(), size, align) } {
+            Ok(claim) => {
+                self.next.set(claim.next.as_ptr());
+                self.counts.count_allocation();
+                Ok(claim.ptr)
+            }
+            Err(error) => Err(self.refuse(error)),
+        }
     }
 }
 

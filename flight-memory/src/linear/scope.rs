@@ -113,37 +113,41 @@ impl<'a> LinearAllocator<'a> {
         &self,
         f: impl FnOnce(&mut ExclusiveLinear<'_, 'a>) -> R,
     ) -> Result<R, LinearBusy> {
+        let base = self.arena.base().as_ptr();
         let sentinel = self.scope_sentinel();
         if let Err(current) =
-            self.offset
-                .compare_exchange(0, sentinel, Ordering::Acquire, Ordering::Relaxed)
+            self.next
+                .compare_exchange(base, sentinel, Ordering::Acquire, Ordering::Relaxed)
         {
             self.stats.record_failure();
-            return Err(if current >= sentinel {
+            return Err(if current == sentinel {
                 LinearBusy::Scoped
             } else {
-                LinearBusy::InUse { used: current }
+                LinearBusy::InUse {
+                    used: self.offset_at(current),
+                }
             });
         }
         let mut scope = ScopeEnd {
             allocator: self,
-            offset: Cell::new(0),
+            next: Cell::new(base),
             counts: MemoryStats::new(),
         };
         let ScopeEnd {
             allocator,
-            offset,
+            next,
             counts,
         } = &mut scope;
-        let mut view = ExclusiveLinear::over(&allocator.arena, offset, counts.exclusive());
+        let mut view = ExclusiveLinear::over(&allocator.arena, next, counts.exclusive());
         Ok(f(&mut view))
     }
 
-    /// The offset that marks the allocator as held by a scope: the end of its memory, so that every placement
-    /// of a byte or more from it fails, and the offset stays within the memory as `Arena::claim` requires.
+    /// The next address that marks the allocator as held by a scope: the end of its memory, so that every
+    /// placement of a byte or more from it fails, and the offset stays within the memory as `Arena::claim`
+    /// requires.
     #[inline]
-    pub(super) fn scope_sentinel(&self) -> usize {
-        self.arena.len()
+    pub(super) fn scope_sentinel(&self) -> *mut u8 {
+        self.arena.end().as_ptr()
     }
 }
 
@@ -151,8 +155,8 @@ impl<'a> LinearAllocator<'a> {
 /// and the offset back to 0.
 struct ScopeEnd<'s, 'a> {
     allocator: &'s LinearAllocator<'a>,
-    /// The scope's own offset into the allocator's memory.
-    offset: Cell<usize>,
+    /// The scope's own next free byte in the allocator's memory.
+    next: Cell<*mut u8>,
     /// The scope's own counters (the view's), added to the allocator's at the end.
     counts: MemoryStats,
 }
@@ -160,11 +164,13 @@ struct ScopeEnd<'s, 'a> {
 impl Drop for ScopeEnd<'_, '_> {
     fn drop(&mut self) {
         let mut scope = self.counts.snapshot();
-        scope.peak = scope.peak.max(self.offset.get());
+        scope.peak = scope.peak.max(self.allocator.offset_at(self.next.get()));
         self.allocator.stats.absorb(&scope);
         // The view and every reference it handed out are gone (they borrowed `self`), so the bytes can go back;
         // `Release` publishes the scope's writes to them to the next allocation's `Acquire`.
-        self.allocator.offset.store(0, Ordering::Release);
+        self.allocator
+            .next
+            .store(self.allocator.arena.base().as_ptr(), Ordering::Release);
     }
 }
 

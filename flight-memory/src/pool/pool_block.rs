@@ -3,7 +3,8 @@
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 
-use super::ledger::Ledger;
+use super::ledger::LedgerRef;
+use crate::free_list::Ticket;
 
 /// One block of a [`MemoryPool`](crate::MemoryPool), owned: it derefs to the block's bytes and gives the block
 /// back to its pool when dropped.
@@ -31,9 +32,10 @@ pub struct PoolBlock<'a> {
     ptr: NonNull<u8>,
     /// The pool's block size.
     len: usize,
-    /// The block's index in `ledger`, which marks it held by a handle.
-    index: u32,
-    ledger: &'a Ledger,
+    /// The pool's ledger, which marks the block held by a handle.
+    ledger: LedgerRef<'a>,
+    /// The block's receipt from `ledger`: its index and what giving it back needs.
+    ticket: Ticket,
     _bytes: PhantomData<&'a mut [u8]>,
 }
 
@@ -44,19 +46,24 @@ unsafe impl Send for PoolBlock<'_> {}
 unsafe impl Sync for PoolBlock<'_> {}
 
 impl<'a> PoolBlock<'a> {
-    /// Wraps block `index`.
+    /// Wraps the block of `ticket`.
     ///
     /// # Safety
     ///
-    /// `index` was taken with `Ledger::take_held` from `ledger` and is owned by the caller, and `ptr` is the first
-    /// byte of that block, valid for reads and writes of `len` bytes for `'a`.
+    /// `ticket` was taken with `Ledger::take_held` from `ledger`'s ledger and its block is owned by the caller,
+    /// and `ptr` is the first byte of that block, valid for reads and writes of `len` bytes for `'a`.
     #[inline]
-    pub(crate) unsafe fn new(ptr: NonNull<u8>, len: usize, index: u32, ledger: &'a Ledger) -> Self {
+    pub(crate) unsafe fn new(
+        ptr: NonNull<u8>,
+        len: usize,
+        ledger: LedgerRef<'a>,
+        ticket: Ticket,
+    ) -> Self {
         PoolBlock {
             ptr,
             len,
-            index,
             ledger,
+            ticket,
             _bytes: PhantomData,
         }
     }
@@ -84,9 +91,9 @@ impl<'a> PoolBlock<'a> {
     #[inline]
     pub fn into_raw(self) -> NonNull<u8> {
         let block = core::mem::ManuallyDrop::new(self);
-        // SAFETY: this handle owns block `index` (the constructor's contract) and is consumed here without being
-        // dropped, so the block is not given back twice.
-        unsafe { block.ledger.disown(block.index) };
+        // SAFETY: this handle owns the block of `ticket`, taken from `ledger` (the constructor's contract), and is
+        // consumed here without being dropped, so the block is not given back twice.
+        unsafe { block.ledger.disown(block.ticket) };
         block.ptr
     }
 }
@@ -127,9 +134,9 @@ impl AsMut<[u8]> for PoolBlock<'_> {
 impl Drop for PoolBlock<'_> {
     #[inline]
     fn drop(&mut self) {
-        // SAFETY: the handle owns block `index` (the constructor's contract) and is being dropped, so nothing
-        // accesses the block after this.
-        unsafe { self.ledger.give_back(self.index) }
+        // SAFETY: the handle owns the block of `ticket`, taken from `ledger` (the constructor's contract), and is
+        // being dropped, so nothing accesses the block after this.
+        unsafe { self.ledger.give_back(self.ticket) }
     }
 }
 

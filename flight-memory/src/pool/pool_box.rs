@@ -3,7 +3,8 @@
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 
-use super::ledger::Ledger;
+use super::ledger::LedgerRef;
+use crate::free_list::Ticket;
 
 /// A `T` in a block of a [`TypedPool`](crate::TypedPool), owned like a `Box<T>`: it derefs to the value, and
 /// dropping it drops the value and gives the block back.
@@ -41,9 +42,10 @@ use super::ledger::Ledger;
 pub struct PoolBox<'a, T> {
     /// The value, initialised, in a block owned by this box.
     value: NonNull<T>,
-    /// The block's index in `ledger`.
-    index: u32,
-    ledger: &'a Ledger,
+    /// The pool's ledger.
+    ledger: LedgerRef<'a>,
+    /// The block's receipt from `ledger`: its index and what giving it back needs.
+    ticket: Ticket,
     /// The box owns a `T` (for the drop check and auto traits).
     _owns: PhantomData<T>,
 }
@@ -56,18 +58,18 @@ unsafe impl<T: Send> Send for PoolBox<'_, T> {}
 unsafe impl<T: Sync> Sync for PoolBox<'_, T> {}
 
 impl<'a, T> PoolBox<'a, T> {
-    /// Wraps the value at `value`, in block `index`.
+    /// Wraps the value at `value`, in the block of `ticket`.
     ///
     /// # Safety
     ///
-    /// `index` was taken from `ledger` and is owned by the caller, and `value` points into that block at an
-    /// initialised `T` that nothing else accesses, valid for `'a`.
+    /// `ticket` was taken with `Ledger::take_held` from `ledger`'s ledger and its block is owned by the caller,
+    /// and `value` points into that block at an initialised `T` that nothing else accesses, valid for `'a`.
     #[inline]
-    pub(crate) unsafe fn new(value: NonNull<T>, index: u32, ledger: &'a Ledger) -> Self {
+    pub(crate) unsafe fn new(value: NonNull<T>, ledger: LedgerRef<'a>, ticket: Ticket) -> Self {
         PoolBox {
             value,
-            index,
             ledger,
+            ticket,
             _owns: PhantomData,
         }
     }
@@ -95,7 +97,7 @@ impl<'a, T> PoolBox<'a, T> {
         // being dropped, so the value is neither dropped nor read again.
         let value = unsafe { this.value.as_ptr().read() };
         // SAFETY: the box owns block `index` (the constructor's contract) and no longer touches it.
-        unsafe { this.ledger.give_back(this.index) };
+        unsafe { this.ledger.give_back(this.ticket) };
         value
     }
 }
@@ -140,7 +142,7 @@ impl<T> Drop for PoolBox<'_, T> {
         // SAFETY: the box owns an initialised `T` at `value`, dropped exactly once here.
         unsafe { core::ptr::drop_in_place(self.value.as_ptr()) };
         // SAFETY: the box owns block `index` and nothing accesses it after this.
-        unsafe { self.ledger.give_back(self.index) };
+        unsafe { self.ledger.give_back(self.ticket) };
     }
 }
 

@@ -76,12 +76,12 @@ where
     ///
     /// `index < COUNT`.
     #[inline]
-    pub(crate) unsafe fn block(&self, index: u32) -> NonNull<u8> {
-        debug_assert!((index as usize) < COUNT);
+    pub(crate) unsafe fn block(&self, index: usize) -> NonNull<u8> {
+        debug_assert!(index < COUNT);
         let first = self.blocks.get().cast::<AlignedBytes<BLOCK_SIZE, ALIGN>>();
         // SAFETY: `index < COUNT` (the caller's contract), so the offset stays inside the array, and the pointer is
         // derived from a reference, so it is not null.
-        unsafe { NonNull::new_unchecked(first.add(index as usize).cast::<u8>()) }
+        unsafe { NonNull::new_unchecked(first.add(index).cast::<u8>()) }
     }
 }
 

@@ -166,13 +166,14 @@ impl<T, const N: usize, S: TypedStorage<T, N>> TypedPool<T, N, S> {
     #[inline]
     pub fn alloc(&self, value: T) -> Result<PoolBox<'_, T>, Rejected<T>> {
         match self.ledger().take_held() {
-            Some(index) => {
+            Some((ticket, index)) => {
                 // SAFETY: the ledger hands out indices below its capacity, `N`.
-                let slot = unsafe { self.slot(index) };
+                let slot = unsafe { self.slot(index as usize) };
                 // SAFETY: the block is ours; its slot is valid for a write of a `T` and holds no value.
                 unsafe { slot.as_ptr().write(value) };
-                // SAFETY: `index` is ours and `slot` now holds an initialised `T` that nothing else accesses.
-                Ok(unsafe { PoolBox::new(slot, index, self.ledger()) })
+                // SAFETY: the ticket's block is ours, taken from this ledger, and `slot` now holds an initialised
+                // `T` that nothing else accesses.
+                Ok(unsafe { PoolBox::new(slot, self.ledger.thin(), ticket) })
             }
             None => {
                 // The error is built here rather than returned by a cold call, so the optimiser can keep the
@@ -189,10 +190,10 @@ impl<T, const N: usize, S: TypedStorage<T, N>> TypedPool<T, N, S> {
     ///
     /// `index < N`.
     #[inline]
-    unsafe fn slot(&self, index: u32) -> NonNull<T> {
-        debug_assert!((index as usize) < N);
+    unsafe fn slot(&self, index: usize) -> NonNull<T> {
+        debug_assert!(index < N);
         // SAFETY: `index < N` (the caller's contract), so the offset stays inside the array.
-        let cell = unsafe { self.slots.slots().cells.as_ptr().add(index as usize) };
+        let cell = unsafe { self.slots.slots().cells.as_ptr().add(index) };
         // SAFETY: derived from a reference, so not null. `UnsafeCell<MaybeUninit<T>>` has the layout of `T`.
         unsafe { NonNull::new_unchecked(UnsafeCell::raw_get(cell).cast::<T>()) }
     }

@@ -215,12 +215,12 @@ where
     #[inline]
     pub fn allocate(&self) -> Result<PoolBlock<'_>, AllocError> {
         match self.ledger().take_held() {
-            Some(index) => {
+            Some((ticket, index)) => {
                 // SAFETY: the ledger hands out indices below its capacity, `COUNT`.
-                let ptr = unsafe { self.blocks.blocks().block(index) };
-                // SAFETY: `index` was just taken for a handle and is ours; `ptr` is its first byte, valid for
-                // `BLOCK_SIZE` bytes while the pool is borrowed.
-                Ok(unsafe { PoolBlock::new(ptr, BLOCK_SIZE, index, self.ledger()) })
+                let ptr = unsafe { self.blocks.blocks().block(index as usize) };
+                // SAFETY: the ticket's block was just taken from this ledger for a handle and is ours; `ptr` is its
+                // first byte, valid for `BLOCK_SIZE` bytes while the pool is borrowed.
+                Ok(unsafe { PoolBlock::new(ptr, BLOCK_SIZE, self.ledger.thin(), ticket) })
             }
             None => {
                 // The error is a constant here (not the return value of a cold call), so the optimiser can keep
@@ -284,7 +284,7 @@ where
         let index = self.index_of(ptr)?;
         self.ledger().claim(index)?;
         // SAFETY: `index_of` returned an index below `COUNT`.
-        let block = unsafe { self.blocks.blocks().block(index) };
+        let block = unsafe { self.blocks.blocks().block(index as usize) };
         // SAFETY: the claim succeeded, so the block is ours alone (it is neither allocated nor on the free list);
         // it is valid for `BLOCK_SIZE` bytes.
         unsafe { core::ptr::write_bytes(block.as_ptr(), 0, BLOCK_SIZE) };
@@ -533,7 +533,7 @@ where
         }
         match self.ledger().take_raw() {
             // SAFETY: the ledger hands out indices below its capacity, `COUNT`.
-            Some(index) => Ok(unsafe { self.blocks.blocks().block(index) }),
+            Some(index) => Ok(unsafe { self.blocks.blocks().block(index as usize) }),
             None => Err(self.exhausted()),
         }
     }

@@ -43,11 +43,10 @@ pub extern "C" fn fm_pool_raw_alloc() -> *mut u8 {
 }
 /// # Safety
 ///
-/// `p` came from `fm_pool_raw_alloc` and is freed once (the raw free cannot tell a stale pointer from a new
-/// owner's).
+/// `p` is null or a pointer from `fm_pool_raw_alloc` not freed since (`MemoryPool::deallocate_raw`'s contract).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fm_pool_raw_free(p: *mut u8) -> bool {
-    // SAFETY: the caller's contract.
+    // SAFETY: forwarded from this function's contract.
     NonNull::new(p).is_some_and(|p| unsafe { POOL.deallocate_raw(p) }.is_ok())
 }
 #[unsafe(no_mangle)]
