@@ -75,6 +75,9 @@ pub fn claim(
             // that each include a plan fails to link (see `memory::__budget`).
             #[used]
             static PLAN: &&u8 = &crate::memory::__budget::PLAN;
+            // A use in a function body claims a type of the crate's `memory` module: by design not local to
+            // the function.
+            #[allow(non_local_definitions)]
             impl ::flight_memory::__private_v0_1::Counted for crate::memory::__budget::uses::#ty_name {
                 const SIZE: usize = ::core::mem::size_of::<#ty>();
                 const ALIGN: usize = ::core::mem::align_of::<#ty>();

@@ -388,6 +388,26 @@ fn bins_in_an_impl_method_are_counted() {
 }
 
 #[test]
+fn uses_in_function_bodies_compile_without_warnings() {
+    // A use in a function claims a type of the crate's `memory` module: rustc's `non_local_definitions` lint
+    // must not fire on it (crates that deny warnings would not build).
+    let lib = with_main(
+        "pub fn start() -> usize {\n    flight_memory::buffer_bins! { static RX: in \"sram\" { 64 x 2 } }\n\
+             #[flight_memory::memory_pool(count = 2, region = \"sram\")]\n    struct Sample(u32);\n\
+             let sample = Sample::pool().alloc(Sample(7)).ok().map_or(0, |s| s.0 as usize);\n\
+             RX.allocate(10).map_or(0, |b| b.len()) + sample\n}\n",
+    );
+    let output = crate::app::build(&Crate {
+        files: &[("src/lib.rs", &lib)],
+        command: "build",
+        ..Crate::default()
+    });
+    let text = crate::harness::show(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(!text.contains("warning"), "{text}");
+}
+
+#[test]
 fn bins_in_a_closure_are_counted() {
     let lib = with_main(
         "pub fn run() -> impl Fn() {\n    || {\n        flight_memory::buffer_bins! { static RX: in \"sram\" { 65536 x 2 } }\n        let _ = &RX;\n    }\n}\n",
