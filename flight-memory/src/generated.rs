@@ -81,7 +81,7 @@ pub mod __private_v0_1 {
         buffer_manager_item, linear_item, pool_component_item, pool_item, stack_item,
         typed_pool_item,
     };
-    pub use super::ledger::{BudgetError, Counted, RegionLedger, Term, check_all};
+    pub use super::ledger::{BudgetError, Counted, RegionLedger, Term, check_all, str_eq};
 
     /// A `#[memory_pool]` typed pool as the macro declares it, two statics: the pool's state, and its slots
     /// (which may be in the region's link section). A region's ledger counts the pair as one term.

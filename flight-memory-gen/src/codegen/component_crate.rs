@@ -8,7 +8,9 @@
 //! * `TERMS_<REGION>`: the crate's terms in each region (empty where it has none), which the program's
 //!   `RegionLedger`s list in `crates` when its build script was told to count the crate
 //!   (`Builder::counts_crates`);
-//! * `FINGERPRINT`: the plan the terms were generated from, which the program checks is its own;
+//! * `FINGERPRINT` and `PLATFORM`: the plan and the platform the terms were generated for, which the program
+//!   checks are its own (a crate built for another platform would keep its storage in that platform's
+//!   sections);
 //! * `PLAN`: a reference to the name [`counted_crate_symbol`] gives, which only a program that counts the
 //!   crate defines, and which every macro use of the crate links: a program that links the crate's memory
 //!   without counting it fails to link, with that name in the error. The crate's own unit tests (a program of
@@ -17,7 +19,7 @@
 //!   so that a crate whose uses do not fit with memory.toml's items alone fails at the use, in the crate.
 
 use super::ledger::{every_platform, external_name, external_terms, uses};
-use super::text::{Code, array, seq, text};
+use super::text::{Code, array, seq, string, text};
 use super::{Context, GenerateError, RUNTIME_PATH, checked_inputs};
 use crate::check::Checked;
 use crate::naming::{check_identifier, static_name};
@@ -84,6 +86,11 @@ pub fn generate_component_crate(
     code.line_fmt(format_args!(
         "pub const FINGERPRINT: u64 = {:#018x};",
         plan_fingerprint(cx.source.text())
+    ));
+    code.doc(&["The platform these terms were generated for (their uses' link sections are that platform's)."]);
+    code.line_fmt(format_args!(
+        "pub const PLATFORM: &str = {};",
+        string(&layout.platform.value)
     ));
     uses(&cx, &mut code);
     external_terms(&cx, &mut code);

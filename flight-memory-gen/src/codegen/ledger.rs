@@ -180,6 +180,18 @@ fn counted_crates(cx: &Context<'_>, code: &mut Code) {
         ));
         code.line_fmt(format_args!("::core::panic!({message:?})"));
         code.close("};");
+        let platform = &cx.layout.platform.value;
+        let message = format!(
+            "crate `{name}` was generated for another platform than this program's `{platform}`: every crate of \
+             the program must select the same one. Select it with FLIGHT_MEMORY_PLATFORM, which every build \
+             script reads, rather than with Builder::platform in one build script"
+        );
+        code.open(&format!(
+            "const _: () = if !fm::str_eq(::{name}::memory::__budget::PLATFORM, {}) {{",
+            string(platform)
+        ));
+        code.line_fmt(format_args!("::core::panic!({message:?})"));
+        code.close("};");
     }
 }
 

@@ -360,7 +360,8 @@ pub(super) const fn file_of(location: &str) -> &str {
     }
 }
 
-const fn str_eq(a: &str, b: &str) -> bool {
+/// Whether `a` and `b` are the same text, in a `const` (a component crate's platform against the program's).
+pub const fn str_eq(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {
         return false;

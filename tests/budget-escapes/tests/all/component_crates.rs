@@ -18,12 +18,12 @@ const COMPONENT_BUILD: &str = "fn main() {\n\
     flight_memory_gen::build_component_crate(std::env::var(\"FLIGHT_MEMORY_CONFIG\").unwrap());\n\
 }\n";
 
-/// The binary's build script, counting `crates`.
-fn program_build(crates: &str) -> String {
+/// The binary's build script, counting `crates`, with `more` of the builder's calls after that.
+fn program_build(crates: &str, more: &str) -> String {
     format!(
         "fn main() {{\n\
          let plan = std::env::var(\"FLIGHT_MEMORY_CONFIG\").expect(\"FLIGHT_MEMORY_CONFIG in .cargo/config.toml\");\n\
-         let generated = flight_memory_gen::Builder::new().config(plan).counts_crates([{crates}]).generate();\n\
+         let generated = flight_memory_gen::Builder::new().config(plan).counts_crates([{crates}]){more}.generate();\n\
          if let Err(error) = generated {{\n\
              error.report(&mut std::io::stdout(), &mut std::io::stderr()).unwrap();\n\
              std::process::exit(1);\n\
@@ -70,22 +70,21 @@ fn members(comms_build: &'static str) -> Vec<(&'static str, Vec<(&'static str, &
 }
 
 /// Runs `cargo COMMAND` (`build`, `test`) on the workspace with `.cargo/config.toml` `config` and `plan`, the
-/// binary counting `crates`.
+/// binary's build script being `build`.
 fn workspace(
     command: &str,
     name: &str,
     config: &str,
     plan: String,
-    crates: &str,
+    build: &str,
     comms_build: &'static str,
     expected: Option<&[&str]>,
 ) -> String {
     let members = members(comms_build);
     let members: Vec<(&str, &[(&str, &str)])> = members.iter().map(|(n, f)| (*n, &f[..])).collect();
-    let build = program_build(crates);
     let files = [
         (".cargo/config.toml", config),
-        ("build.rs", build.as_str()),
+        ("build.rs", build),
         ("src/main.rs", MAIN),
     ];
     let krate = Crate {
@@ -112,7 +111,7 @@ fn a_binary_counts_the_memory_of_its_two_component_crates() {
         "components counted",
         CONFIG,
         plan(65536),
-        "\"payload\", \"comms\"",
+        &program_build("\"payload\", \"comms\"", ""),
         COMPONENT_BUILD,
         None,
     );
@@ -126,7 +125,7 @@ fn component_crates_over_the_region_together_fail_the_binary() {
         "components over together",
         CONFIG,
         plan(30000),
-        "\"payload\", \"comms\"",
+        &program_build("\"payload\", \"comms\"", ""),
         COMPONENT_BUILD,
         Some(&[
             "region `sram` of platform `obc` is over its size",
@@ -144,7 +143,7 @@ fn a_component_crate_the_binary_does_not_count_fails_to_link() {
         "component not counted",
         CONFIG,
         plan(65536),
-        "\"payload\"",
+        &program_build("\"payload\"", ""),
         COMPONENT_BUILD,
         Some(&["flight_memory_budget_does_not_count_crate_comms"]),
     );
@@ -158,7 +157,7 @@ fn a_component_crate_over_with_the_plans_items_alone_fails_in_the_component() {
         "component over alone",
         CONFIG,
         plan(20000),
-        "\"payload\", \"comms\"",
+        &program_build("\"payload\", \"comms\"", ""),
         COMPONENT_BUILD,
         Some(&[
             "region `sram` of platform `obc` is over its size: its items need 24790 bytes, it has 20000",
@@ -179,7 +178,7 @@ fn a_component_crate_generated_from_another_plan_is_refused() {
         "component from another plan",
         CONFIG,
         plan(65536),
-        "\"payload\", \"comms\"",
+        &program_build("\"payload\", \"comms\"", ""),
         OTHER_PLAN,
         Some(&["crate `comms` was generated from another memory plan"]),
     );
@@ -193,7 +192,7 @@ fn component_crates_over_on_the_other_platform_fail_the_binary() {
         "components over on ground",
         CONFIG,
         two_platforms(30000),
-        "\"payload\", \"comms\"",
+        &program_build("\"payload\", \"comms\"", ""),
         COMPONENT_BUILD,
         Some(&["region `sram` of platform `ground` is over its size"]),
     );
@@ -207,7 +206,7 @@ fn a_component_crates_unit_tests_are_a_program_of_their_own() {
         "component unit tests",
         CONFIG,
         plan(65536),
-        "\"payload\", \"comms\"",
+        &program_build("\"payload\", \"comms\"", ""),
         COMPONENT_BUILD,
         None,
     );
@@ -220,7 +219,7 @@ fn a_component_crate_the_binary_does_not_count_fails_to_link_with_lto() {
         "component not counted, LTO",
         LTO_CONFIG,
         plan(65536),
-        "\"payload\"",
+        &program_build("\"payload\"", ""),
         COMPONENT_BUILD,
         Some(&["flight_memory_budget_does_not_count_crate_comms"]),
     );
@@ -233,8 +232,23 @@ fn a_binary_counts_the_memory_of_its_component_crates_with_lto() {
         "components counted, LTO",
         LTO_CONFIG,
         plan(65536),
-        "\"payload\", \"comms\"",
+        &program_build("\"payload\", \"comms\"", ""),
         COMPONENT_BUILD,
         None,
+    );
+}
+
+#[test]
+fn a_binary_built_for_another_platform_than_its_components_is_refused() {
+    // The binary selects `ground` in its build script; the components select the default, `flight`: their
+    // storage would be in `flight`'s sections.
+    workspace(
+        "build",
+        "components for another platform",
+        CONFIG,
+        two_platforms(65536),
+        &program_build("\"payload\", \"comms\"", ".platform(\"ground\")"),
+        COMPONENT_BUILD,
+        Some(&["crate `payload` was generated for another platform than this program's `ground`"]),
     );
 }
