@@ -346,7 +346,7 @@ impl Builder {
         }
         totals::check(&checked, &external, &cfg).map_err(BuildError::Macros)?;
         let code = if self.component_crate {
-            let name = std::env::var("CARGO_PKG_NAME").unwrap_or_default();
+            let name = component::library_name(self.base.as_deref());
             generate_component_crate(&checked, &platform, &external, &name)
                 .map_err(BuildError::Generate)?
         } else {

@@ -4,6 +4,8 @@
 use std::io;
 use std::path::Path;
 
+use toml::de::{DeTable, DeValue};
+
 use super::Builder;
 
 /// The build script of a component crate: [`build`](crate::build) with [`Builder::component_crate`]. The crate's
@@ -56,8 +58,8 @@ impl Builder {
     /// memory.toml and no linker fragment, only the terms of its macro uses, which the program that links it
     /// counts ([`counts_crates`](Builder::counts_crates)); `include_memory!()` at the crate root includes them as
     /// usual. Each use is still checked at compile time with memory.toml's own items on every platform, so a
-    /// use that cannot fit fails in the component crate. The crate's name is its package's (`CARGO_PKG_NAME`,
-    /// `-` as `_`).
+    /// use that cannot fit fails in the component crate. The crate's name is its library's, as other crates'
+    /// code writes it: `[lib] name`, else the package's name with `-` as `_`.
     ///
     /// ```no_run
     /// // build.rs of a component crate
@@ -71,4 +73,21 @@ impl Builder {
         self.component_crate = true;
         self
     }
+}
+
+/// The name other crates' code uses for this crate's library: `[lib] name` in the manifest of the crate in `dir`
+/// (`CARGO_MANIFEST_DIR`), else the package's name (`CARGO_PKG_NAME`), whose `-` the program writes `_`.
+pub(super) fn library_name(dir: Option<&Path>) -> String {
+    let manifest = dir.and_then(|dir| std::fs::read_to_string(dir.join("Cargo.toml")).ok());
+    let lib_name = manifest.as_deref().and_then(|text| {
+        let manifest = DeTable::parse(text).ok()?;
+        let DeValue::Table(lib) = manifest.get_ref().get("lib")?.get_ref() else {
+            return None;
+        };
+        match lib.get("name")?.get_ref() {
+            DeValue::String(name) => Some(name.to_string()),
+            _ => None,
+        }
+    });
+    lib_name.unwrap_or_else(|| std::env::var("CARGO_PKG_NAME").unwrap_or_default())
 }

@@ -222,3 +222,26 @@ fn the_linker_fragment_can_be_renamed_or_left_out() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_component_crate_is_named_by_its_library() {
+    let dir = std::env::temp_dir().join(format!("fm-lib-name-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"star-tracker\"\n\n[lib]\nname = \"tracker\"\npath = \"src/lib.rs\"\n",
+    )
+    .unwrap();
+    assert_eq!(super::component::library_name(Some(&dir)), "tracker");
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"star-tracker\"\n",
+    )
+    .unwrap();
+    // Without `[lib] name`, the package's name (here the test's own package, which cargo sets).
+    assert_eq!(
+        super::component::library_name(Some(&dir)),
+        std::env::var("CARGO_PKG_NAME").unwrap()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
