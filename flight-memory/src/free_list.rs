@@ -91,6 +91,14 @@ impl Link {
 )]
 mod head;
 
+/// The 64-bit head's pops count extended past 32 bits, which the BufferManager's 64-bit bin list shares.
+#[cfg(all(
+    target_has_atomic = "64",
+    not(flight_memory_tagged32),
+    not(flight_memory_critical_section)
+))]
+pub(crate) use head::extend_pops;
+
 /// The largest number of blocks one free list can manage on this target.
 pub(crate) const MAX_CAPACITY: u32 = head::MAX_CAPACITY;
 

@@ -137,9 +137,9 @@ fn pops_of(word: u64) -> u32 {
 }
 
 /// The total number of pops, from the 32-bit field and a count of half-range crossings that may lag the field
-/// by one crossing.
+/// by one crossing. The BufferManager's 64-bit bin list counts its pops the same way and uses this too.
 #[inline]
-fn extend_pops(halves_seen: u32, field: u32) -> u64 {
+pub(crate) fn extend_pops(halves_seen: u32, field: u32) -> u64 {
     // The field is in the upper half exactly when an odd number of crossings happened.
     let upper = field >> 31;
     let halves = if halves_seen & 1 == upper {

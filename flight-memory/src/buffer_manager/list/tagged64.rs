@@ -21,6 +21,7 @@
 //! field's top bit and adds it.
 
 use super::Counts;
+use crate::free_list::extend_pops;
 use crate::sync::{AtomicU32, AtomicU64, AtomicUsize, Ordering, const_fn_unless_loom};
 
 /// A link value: `0` ends the list, `1` marks a buffer that is out, and `k + 2` points at buffer `k`. Zero is the
@@ -114,20 +115,6 @@ fn pushed<const SMALL: bool>(word: u64, code: u32) -> u64 {
     } else {
         (word & !LARGE_CODE) | u64::from(code)
     }
-}
-
-/// The total number of pops, from the 32-bit field and a count of half-range crossings that may lag the field
-/// by one crossing.
-#[inline]
-fn extend_pops(halves_seen: u32, field: u32) -> u64 {
-    // The field is in the upper half exactly when an odd number of crossings happened.
-    let upper = field >> 31;
-    let halves = if halves_seen & 1 == upper {
-        halves_seen
-    } else {
-        halves_seen.wrapping_add(1)
-    };
-    (u64::from(halves >> 1) << 32) | u64::from(field)
 }
 
 /// The free list of one bin. Its capacity is the number of links it is given, always the bin's links.
@@ -380,19 +367,6 @@ mod tests {
 
     fn links(n: usize) -> Vec<Link> {
         (0..n).map(|_| Link::new()).collect()
-    }
-
-    #[test]
-    fn pops_extend_across_both_half_crossings_even_when_the_count_lags() {
-        const HALF: u32 = 1 << 31;
-        assert_eq!(extend_pops(0, 5), 5);
-        assert_eq!(extend_pops(1, HALF + 5), u64::from(HALF) + 5);
-        assert_eq!(extend_pops(2, 5), (1 << 32) + 5);
-        assert_eq!(extend_pops(5, HALF), (2 << 32) + u64::from(HALF));
-        // One crossing not yet counted.
-        assert_eq!(extend_pops(0, HALF), u64::from(HALF));
-        assert_eq!(extend_pops(1, 0), 1 << 32);
-        assert_eq!(extend_pops(4, HALF + 1), (2 << 32) + u64::from(HALF) + 1);
     }
 
     #[test]
